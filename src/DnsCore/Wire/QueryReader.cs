@@ -1,0 +1,86 @@
+using System.Buffers.Binary;
+
+namespace MiniDns.Wire;
+
+/// <summary>
+/// Reads a query in place from the receive buffer. Every length and pointer is checked against the buffer;
+/// a malformed message is a result, never an exception.
+/// </summary>
+public static class QueryReader
+{
+    public static QueryParseResult Read(ReadOnlySpan<byte> message, DnsQuery query)
+    {
+        if (message.Length < HeaderFlags.HeaderLength)
+            return QueryParseResult.Drop;
+        query.Id = BinaryPrimitives.ReadUInt16BigEndian(message);
+        query.Flags = BinaryPrimitives.ReadUInt16BigEndian(message[2..]);
+        query.NameLength = 0;
+        query.QuestionLength = 0;
+        query.HasEdns = false;
+        if ((query.Flags & HeaderFlags.QR) != 0)
+            return QueryParseResult.Drop;
+        if (query.Opcode != HeaderFlags.OpcodeQuery)
+            return QueryParseResult.NotImp;
+
+        int qdCount = BinaryPrimitives.ReadUInt16BigEndian(message[4..]);
+        int anCount = BinaryPrimitives.ReadUInt16BigEndian(message[6..]);
+        int nsCount = BinaryPrimitives.ReadUInt16BigEndian(message[8..]);
+        int arCount = BinaryPrimitives.ReadUInt16BigEndian(message[10..]);
+        if (qdCount != 1)
+            return QueryParseResult.FormErr;
+
+        int pos = HeaderFlags.HeaderLength;
+        // The first name of a message has nothing before it to point to, so TryRead rejects any pointer here.
+        if (!DnsName.TryRead(message, ref pos, query.NameBuffer, out int nameLength) || pos + 4 > message.Length)
+            return QueryParseResult.FormErr;
+        query.NameLength = nameLength;
+        DnsName.ToLower(query.NameBuffer.AsSpan(0, nameLength));
+        query.Type = BinaryPrimitives.ReadUInt16BigEndian(message[pos..]);
+        query.Class = BinaryPrimitives.ReadUInt16BigEndian(message[(pos + 2)..]);
+        pos += 4;
+        query.QuestionOffset = HeaderFlags.HeaderLength;
+        query.QuestionLength = pos - HeaderFlags.HeaderLength;
+
+        Span<byte> scratch = stackalloc byte[DnsName.MaxLength];
+        for (int i = 0; i < anCount + nsCount; i++)
+        {
+            if (!TrySkipRecord(message, ref pos, scratch, out _, out _))
+                return QueryParseResult.FormErr;
+        }
+        for (int i = 0; i < arCount; i++)
+        {
+            int recordStart = pos;
+            if (!TrySkipRecord(message, ref pos, scratch, out ushort type, out int ownerLength))
+                return QueryParseResult.FormErr;
+            if (type != RecordType.OPT)
+                continue;
+            // RFC 6891 6.1.1: one OPT at most, owned by the root.
+            if (query.HasEdns || ownerLength != 1)
+                return QueryParseResult.FormErr;
+            ReadOpt(message, recordStart, query);
+        }
+        // Octets after the last record are ignored, as NSD and Knot do.
+        return QueryParseResult.Ok;
+    }
+
+    private static void ReadOpt(ReadOnlySpan<byte> message, int recordStart, DnsQuery query)
+    {
+        // OPT: root owner (1 octet), TYPE, CLASS = payload size, TTL = extended RCODE, version, DO bit (RFC 6891 6.1.3).
+        int p = recordStart + 1;
+        query.HasEdns = true;
+        query.EdnsPayloadSize = BinaryPrimitives.ReadUInt16BigEndian(message[(p + 2)..]);
+        query.EdnsVersion = message[p + 5];
+        query.DnssecOk = (message[p + 6] & 0x80) != 0;
+    }
+
+    private static bool TrySkipRecord(ReadOnlySpan<byte> message, ref int pos, Span<byte> scratch, out ushort type, out int ownerLength)
+    {
+        type = 0;
+        if (!DnsName.TryRead(message, ref pos, scratch, out ownerLength) || pos + 10 > message.Length)
+            return false;
+        type = BinaryPrimitives.ReadUInt16BigEndian(message[pos..]);
+        int rdLength = BinaryPrimitives.ReadUInt16BigEndian(message[(pos + 8)..]);
+        pos += 10 + rdLength;
+        return pos <= message.Length;
+    }
+}

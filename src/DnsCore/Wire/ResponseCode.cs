@@ -1,0 +1,14 @@
+namespace MiniDns.Wire;
+
+/// <summary>RCODE values (RFC 1035 4.1.1, RFC 6891 9 for the extended BADVERS, RFC 6672 for YXDOMAIN).</summary>
+public enum ResponseCode : ushort
+{
+    NoError = 0,
+    FormErr = 1,
+    ServFail = 2,
+    NxDomain = 3,
+    NotImp = 4,
+    Refused = 5,
+    YxDomain = 6,
+    BadVers = 16,
+}

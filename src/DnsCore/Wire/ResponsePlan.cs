@@ -1,0 +1,37 @@
+namespace MiniDns.Wire;
+
+/// <summary>
+/// What a response will say, decided by the answering code and written by <see cref="ResponseWriter"/>.
+/// One plan is reused per receive loop; synthesized names live in its scratch buffer, so planning allocates nothing.
+/// </summary>
+public sealed class ResponsePlan
+{
+    private readonly byte[] _scratch = new byte[32 * DnsName.MaxLength];
+    private int _scratchUsed;
+
+    public ResponseCode Rcode { get; set; }
+    public bool Authoritative { get; set; }
+    public ResponseSection Answer { get; } = new();
+    public ResponseSection Authority { get; } = new();
+    public ResponseSection Additional { get; } = new();
+
+    public void Reset()
+    {
+        Rcode = ResponseCode.NoError;
+        Authoritative = false;
+        Answer.Clear();
+        Authority.Clear();
+        Additional.Clear();
+        _scratchUsed = 0;
+    }
+
+    /// <summary>Space for one synthesized name, or an empty memory when the scratch buffer is full.</summary>
+    public Memory<byte> Rent(int length)
+    {
+        if (_scratchUsed + length > _scratch.Length)
+            return Memory<byte>.Empty;
+        var memory = _scratch.AsMemory(_scratchUsed, length);
+        _scratchUsed += length;
+        return memory;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Buffers.Binary;
+
+namespace MiniDns.Wire;
+
+/// <summary>
+/// Writes a planned response into a send buffer within the client's size limit. The answer and authority
+/// sections go whole or not at all: if they do not fit, the response carries only the question and TC
+/// (RFC 2181 9, RFC 1035 4.2.1). Additional RRsets that do not fit are left out without TC.
+/// </summary>
+public static class ResponseWriter
+{
+    /// <summary>Our EDNS payload size, the DNS Flag Day 2020 value.</summary>
+    public const ushort EdnsPayloadSize = 1232;
+    public const int ClassicUdpLimit = 512;
+    private const int OptLength = 11;
+
+    /// <summary>The largest response the client accepts over UDP (RFC 1035 4.2.1, RFC 6891 6.2.5).</summary>
+    public static int UdpLimit(DnsQuery query) =>
+        query.HasEdns ? Math.Clamp((int)query.EdnsPayloadSize, ClassicUdpLimit, EdnsPayloadSize) : ClassicUdpLimit;
+
+    public static int Write(ReadOnlySpan<byte> request, DnsQuery query, ResponsePlan plan, int limit, Span<byte> buffer, NameCompressor compressor)
+    {
+        bool edns = query.HasEdns;
+        var writer = new MessageWriter(buffer, edns ? limit - OptLength : limit, compressor);
+        ushort flags = (ushort)(HeaderFlags.QR | (query.Flags & (HeaderFlags.OpcodeMask | HeaderFlags.RD)));
+        if (plan.Authoritative)
+            flags |= HeaderFlags.AA;
+        flags |= (ushort)((ushort)plan.Rcode & HeaderFlags.RcodeMask);
+
+        writer.WriteU16(query.Id);
+        writer.WriteU16(flags);
+        writer.WriteU16(query.QuestionLength > 0 ? (ushort)1 : (ushort)0);
+        writer.WriteU32(0);
+        writer.WriteU16(0);
+        if (query.QuestionLength > 0)
+        {
+            writer.WriteBytes(request.Slice(query.QuestionOffset, query.QuestionLength));
+            writer.RememberName(query.QuestionOffset, request.Slice(query.QuestionOffset, query.NameLength));
+        }
+        if (writer.Overflowed)
+            return 0;
+        int afterQuestion = writer.Position;
+
+        int answers = WriteSection(plan.Answer, ref writer, out bool answerFits);
+        int authorities = answerFits ? WriteSection(plan.Authority, ref writer, out answerFits) : 0;
+        int additionals = 0;
+        if (!answerFits)
+        {
+            writer.RollBack(afterQuestion);
+            answers = authorities = 0;
+            flags |= HeaderFlags.TC;
+        }
+        else
+        {
+            additionals = WriteSection(plan.Additional, ref writer, out _);
+        }
+
+        if (edns)
+        {
+            additionals++;
+            writer.Limit += OptLength;
+            WriteOpt(ref writer, query, plan.Rcode);
+        }
+        writer.PatchU16(2, flags);
+        writer.PatchU16(6, (ushort)answers);
+        writer.PatchU16(8, (ushort)authorities);
+        writer.PatchU16(10, (ushort)additionals);
+        return writer.Position;
+    }
+
+    /// <summary>A response with no question, for messages whose question could not be read.</summary>
+    public static int WriteHeaderOnly(ReadOnlySpan<byte> request, ResponseCode rcode, Span<byte> buffer)
+    {
+        ushort requestFlags = BinaryPrimitives.ReadUInt16BigEndian(request[2..]);
+        buffer[..HeaderFlags.HeaderLength].Clear();
+        request[..2].CopyTo(buffer);
+        ushort flags = (ushort)(HeaderFlags.QR | (requestFlags & (HeaderFlags.OpcodeMask | HeaderFlags.RD)) | (ushort)rcode);
+        BinaryPrimitives.WriteUInt16BigEndian(buffer[2..], flags);
+        return HeaderFlags.HeaderLength;
+    }
+
+    // Writes whole RRsets while they fit; returns the records written and whether every RRset fitted.
+    private static int WriteSection(ResponseSection section, ref MessageWriter writer, out bool allFit)
+    {
+        int records = 0;
+        for (int i = 0; i < section.Count; i++)
+        {
+            ref readonly var entry = ref section[i];
+            int mark = writer.Position;
+            int count = WriteEntry(in entry, ref writer);
+            if (writer.Overflowed)
+            {
+                writer.RollBack(mark);
+                allFit = false;
+                return records;
+            }
+            records += count;
+        }
+        allFit = true;
+        return records;
+    }
+
+    private static int WriteEntry(in SectionEntry entry, ref MessageWriter writer)
+    {
+        if (entry.Records is null)
+        {
+            WriteRecord(in entry, entry.Single.Span, ref writer);
+            return 1;
+        }
+        foreach (var rdata in entry.Records)
+            WriteRecord(in entry, rdata, ref writer);
+        return entry.Records.Length;
+    }
+
+    private static void WriteRecord(in SectionEntry entry, ReadOnlySpan<byte> rdata, ref MessageWriter writer)
+    {
+        writer.WriteName(entry.Owner.Span, compress: true);
+        writer.WriteU16(entry.Type);
+        writer.WriteU16(DnsClass.IN);
+        writer.WriteU32(entry.Ttl);
+        int lengthAt = writer.Position;
+        writer.WriteU16(0);
+        RdataCodec.WriteToMessage(entry.Type, rdata, ref writer);
+        if (!writer.Overflowed)
+            writer.PatchU16(lengthAt, (ushort)(writer.Position - lengthAt - 2));
+    }
+
+    // RFC 6891 6.1.2: root owner, TYPE 41, CLASS = our payload size, TTL = extended RCODE | version | DO.
+    private static void WriteOpt(ref MessageWriter writer, DnsQuery query, ResponseCode rcode)
+    {
+        writer.WriteU8(0);
+        writer.WriteU16(RecordType.OPT);
+        writer.WriteU16(EdnsPayloadSize);
+        writer.WriteU8((byte)((ushort)rcode >> 4));
+        writer.WriteU8(0);
+        writer.WriteU16(query.DnssecOk ? (ushort)0x8000 : (ushort)0);
+        writer.WriteU16(0);
+    }
+}
