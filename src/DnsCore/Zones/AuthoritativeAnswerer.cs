@@ -57,9 +57,12 @@ public static class AuthoritativeAnswerer
         var span = name.Span;
         int labels = DnsName.LabelCount(span);
         ZoneNode encloser = zone.Apex;
+        // A name that exists is answered from its own node even below a DNAME, as BIND, NSD, Knot and
+        // PowerDNS all do: RFC 6672 2.4 forbids such data, so the DNAME only redirects names that do not exist.
+        var existing = zone.Find(span);
         ZoneNode? exact = labels == zone.OriginLabels ? zone.Apex : null;
 
-        if (zone.Apex.Dname is not null && labels > zone.OriginLabels)
+        if (zone.Apex.Dname is not null && labels > zone.OriginLabels && existing is null)
             return FollowDname(zone, zone.Apex, ref name, plan);
         for (int depth = zone.OriginLabels + 1; depth <= labels; depth++)
         {
@@ -76,7 +79,7 @@ public static class AuthoritativeAnswerer
             }
             if (atName)
                 exact = node;
-            else if (node.Dname is not null)
+            else if (node.Dname is not null && existing is null)
                 return FollowDname(zone, node, ref name, plan);
         }
 
@@ -128,11 +131,20 @@ public static class AuthoritativeAnswerer
     {
         var dname = node.Dname!;
         var span = name.Span;
-        if (!plan.Answer.Contains(dname.Records, node.Name))
-            plan.Answer.Add(new SectionEntry(node.Name, RecordType.DNAME, dname.Ttl, dname.Records, default));
         var target = dname.Records[0];
         int prefix = span.Length - node.Name.Length;
         int length = prefix + target.Length;
+        if (plan.Answer.Contains(dname.Records, node.Name))
+        {
+            // Met again in one chain: a DNAME that does not shorten the name would repeat or grow the chain
+            // forever, so stop there as NSD does; one that shortens it converges and is followed.
+            if (length >= span.Length)
+                return false;
+        }
+        else
+        {
+            plan.Answer.Add(new SectionEntry(node.Name, RecordType.DNAME, dname.Ttl, dname.Records, default));
+        }
         if (length > DnsName.MaxLength)
         {
             plan.Rcode = ResponseCode.YxDomain;
