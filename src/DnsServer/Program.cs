@@ -1,1 +1,90 @@
-﻿Console.WriteLine("Hello, World!");
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using MiniDns.Server;
+using MiniDns.Storage;
+using MiniDns.Zones;
+using Serilog;
+using Serilog.Events;
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(ServerOptions.Usage);
+    return 0;
+}
+
+ServerOptions options;
+try
+{
+    options = ServerOptions.Load(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"minidns-server: {e.Message} (see --help)");
+    return 2;
+}
+if (!Enum.TryParse<LogEventLevel>(options.LogLevel, ignoreCase: true, out var level))
+{
+    Console.Error.WriteLine($"minidns-server: --log-level: '{options.LogLevel}' is not one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
+    return 2;
+}
+
+Log.Logger = new LoggerConfiguration()
+    .MinimumLevel.Is(level)
+    .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}")
+    .CreateLogger();
+
+try
+{
+    using var stop = new CancellationTokenSource();
+    using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Shutdown);
+    using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Shutdown);
+
+    DnsServerHost host;
+    try
+    {
+        host = DnsServerHost.Start(options, Log.Logger);
+    }
+    catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
+    {
+        Log.Fatal("Cannot bind port {Port}: permission denied. Ports below 1024 need root or CAP_NET_BIND_SERVICE; try --port 5353", options.Port);
+        return 1;
+    }
+    catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+    {
+        Log.Fatal("Cannot bind port {Port}: another process is using it; stop it or choose another with --port", options.Port);
+        return 1;
+    }
+    catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressNotAvailable)
+    {
+        Log.Fatal("Cannot listen on {Addresses}: an address is not on this machine", options.Listen.Select(a => a.ToString()).ToArray());
+        return 1;
+    }
+    catch (Exception e) when (e is ZoneStoreException or ZoneDataException)
+    {
+        Log.Fatal("Cannot load zones: {Error}", e.Message);
+        return 1;
+    }
+
+    await using (host)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        Log.Information("Shutting down");
+    }
+    return 0;
+
+    void Shutdown(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        stop.Cancel();
+    }
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}

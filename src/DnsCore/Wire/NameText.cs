@@ -66,8 +66,12 @@ public static class NameText
             }
             buffer[w++] = value;
         }
-        if (!absolute && !CloseLabel(buffer, labelStart, ref w, out error))
-            return false;
+        if (!absolute)
+        {
+            if (!CloseLabel(buffer, labelStart, ref w, out error))
+                return false;
+            labelStart = w - 1;
+        }
 
         // buffer[labelStart] is the place a next label's length would go: it becomes the root or the origin.
         int length = labelStart;

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Sockets;
+using MiniDns.Storage;
+using Serilog;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// The running server: the store, the snapshot publisher, and UDP and TCP listeners on the same port for
+/// every listen address. Used by Program and, in-process, by the integration tests.
+/// </summary>
+public sealed class DnsServerHost : IAsyncDisposable
+{
+    private readonly ZoneStore _store;
+    private readonly SnapshotPublisher _snapshots;
+    private readonly List<UdpDnsListener> _udp = [];
+    private readonly List<TcpDnsListener> _tcp = [];
+
+    private DnsServerHost(ZoneStore store, SnapshotPublisher snapshots, ServerCounters counters)
+    {
+        _store = store;
+        _snapshots = snapshots;
+        Counters = counters;
+    }
+
+    public ServerCounters Counters { get; }
+    public SnapshotPublisher Snapshots => _snapshots;
+    public int Port { get; private set; }
+    public IReadOnlyList<IPEndPoint> UdpEndPoints => _udp.Select(l => l.LocalEndPoint).ToArray();
+    public IReadOnlyList<IPEndPoint> TcpEndPoints => _tcp.Select(l => l.LocalEndPoint).ToArray();
+
+    /// <summary>Opens the store (importing the zones folder when it is empty), binds every socket and starts serving.</summary>
+    public static DnsServerHost Start(ServerOptions options, ILogger log)
+    {
+        var store = new ZoneStore(options.Database);
+        DnsServerHost? host = null;
+        try
+        {
+            int imported = store.ImportFolderIfEmpty(options.ZonesFolder);
+            if (imported > 0)
+                log.Information("Imported {Count} zone files from {Folder} into the empty store", imported, Path.GetFullPath(options.ZonesFolder));
+            var counters = new ServerCounters();
+            var snapshots = new SnapshotPublisher(store, options.ReloadPollInterval, counters, log);
+            snapshots.LoadInitial();
+            host = new DnsServerHost(store, snapshots, counters);
+            host.Bind(options, log);
+            snapshots.Start();
+            foreach (var listener in host._udp)
+                listener.Start();
+            foreach (var listener in host._tcp)
+                listener.Start();
+            var current = snapshots.Current;
+            log.Information("MiniDns serving {Zones} zones, {Records} records from {Database} on {Addresses} port {Port} (UDP and TCP)",
+                current.Zones.Count, current.RecordCount, store.Path, options.Listen.Select(a => a.ToString()).ToArray(), host.Port);
+            return host;
+        }
+        catch
+        {
+            if (host is not null)
+                host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            else
+                store.Dispose();
+            throw;
+        }
+    }
+
+    // Port 0 takes the port the first UDP socket is given for every other socket; a clash on a later socket
+    // (the port was free for UDP but not TCP) starts over with a new port.
+    private void Bind(ServerOptions options, ILogger log)
+    {
+        const int attempts = 20;
+        for (int attempt = 1; ; attempt++)
+        {
+            var sockets = new List<(Socket Udp, Socket Tcp)>();
+            int port = options.Port;
+            try
+            {
+                foreach (var address in options.Listen)
+                {
+                    var udp = UdpDnsListener.Bind(address, port);
+                    port = ((IPEndPoint)udp.LocalEndPoint!).Port;
+                    Socket tcp;
+                    try
+                    {
+                        tcp = TcpDnsListener.Bind(address, port);
+                    }
+                    catch
+                    {
+                        udp.Dispose();
+                        throw;
+                    }
+                    sockets.Add((udp, tcp));
+                }
+            }
+            catch (SocketException e) when (options.Port == 0 && e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < attempts)
+            {
+                foreach (var (udp, tcp) in sockets)
+                {
+                    udp.Dispose();
+                    tcp.Dispose();
+                }
+                continue;
+            }
+            catch
+            {
+                foreach (var (udp, tcp) in sockets)
+                {
+                    udp.Dispose();
+                    tcp.Dispose();
+                }
+                throw;
+            }
+            Port = port;
+            foreach (var (udp, tcp) in sockets)
+            {
+                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log));
+                _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections));
+            }
+            return;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var listener in _udp)
+            await listener.DisposeAsync();
+        foreach (var listener in _tcp)
+            await listener.DisposeAsync();
+        await _snapshots.DisposeAsync();
+        _store.Dispose();
+    }
+}

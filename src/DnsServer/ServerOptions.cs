@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// Server settings from appsettings.json, MINIDNS_* environment variables and the command line, in rising
+/// precedence (the .NET configuration conventions). Unknown options and bad values are errors, not ignored.
+/// </summary>
+public sealed record ServerOptions
+{
+    public string Database { get; init; } = "minidns.db";
+    public string ZonesFolder { get; init; } = "zones";
+    public IReadOnlyList<IPAddress> Listen { get; init; } = [IPAddress.Any, IPAddress.IPv6Any];
+    public int Port { get; init; } = 53;
+    public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public int TcpMaxConnections { get; init; } = 512;
+    public TimeSpan ReloadPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    public string LogLevel { get; init; } = "Information";
+
+    public const string Usage = """
+        Usage: dotnet run --project src/DnsServer -- [options]
+
+          --db PATH                   LiteDB zone store (default minidns.db)
+          --zones DIR                 zone files imported when the store is empty (default zones)
+          --listen ADDR               address to listen on; repeat for several (default 0.0.0.0 and ::)
+          --port N                    UDP and TCP port (default 53; 0 picks a free one)
+          --tcp-idle-timeout SECONDS  close idle TCP connections after this long (default 10)
+          --tcp-max-connections N     concurrent TCP connections (default 512)
+          --log-level LEVEL           Verbose, Debug, Information, Warning, Error (default Information)
+
+        The same settings come from appsettings.json and MINIDNS_* variables (MINIDNS_PORT=5353).
+        """;
+
+    private static readonly string[] Keys = ["db", "zones", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "log-level"];
+
+    /// <summary>Reads the options; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
+    public static ServerOptions Load(string[] args, string? baseDirectory = null)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(baseDirectory ?? Directory.GetCurrentDirectory())
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables("MINIDNS_")
+            .AddCommandLine(NormalizeArguments(args))
+            .Build();
+
+        var defaults = new ServerOptions();
+        var listen = configuration.GetSection("listen");
+        var addresses = listen.Value is { } single
+            ? [single]
+            : listen.GetChildren().Select(c => c.Value).OfType<string>().ToArray();
+        return new ServerOptions
+        {
+            Database = configuration["db"] ?? defaults.Database,
+            ZonesFolder = configuration["zones"] ?? defaults.ZonesFolder,
+            Listen = addresses.Length == 0 ? defaults.Listen : addresses.Select(ParseAddress).ToArray(),
+            Port = ParseInt(configuration, "port", defaults.Port, 0, 65535),
+            TcpIdleTimeout = TimeSpan.FromSeconds(ParseInt(configuration, "tcp-idle-timeout", 10, 1, 3600)),
+            TcpMaxConnections = ParseInt(configuration, "tcp-max-connections", defaults.TcpMaxConnections, 1, 100_000),
+            LogLevel = configuration["log-level"] ?? defaults.LogLevel,
+        };
+    }
+
+    // "--listen A --listen B" would overwrite each other in configuration: number repeats as listen:0, listen:1.
+    private static string[] NormalizeArguments(string[] args)
+    {
+        var result = new List<string>();
+        int listenIndex = 0;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+                throw new ArgumentException($"unexpected argument '{arg}'");
+            string key = arg[2..], value;
+            int equals = key.IndexOf('=', StringComparison.Ordinal);
+            if (equals >= 0)
+            {
+                value = key[(equals + 1)..];
+                key = key[..equals];
+            }
+            else
+            {
+                if (i + 1 >= args.Length)
+                    throw new ArgumentException($"--{key} needs a value");
+                value = args[++i];
+            }
+            if (!Keys.Contains(key))
+                throw new ArgumentException($"unknown option --{key}");
+            if (key == "listen")
+                key = $"listen:{listenIndex++}";
+            result.Add($"--{key}={value}");
+        }
+        return [.. result];
+    }
+
+    private static IPAddress ParseAddress(string text) =>
+        IPAddress.TryParse(text.Trim('[', ']'), out var address)
+            ? address
+            : throw new ArgumentException($"--listen: '{text}' is not an IP address");
+
+    private static int ParseInt(IConfiguration configuration, string key, int fallback, int min, int max)
+    {
+        string? text = configuration[key];
+        if (text is null)
+            return fallback;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
+            throw new ArgumentException($"--{key}: '{text}' is not a number from {min} to {max}");
+        return value;
+    }
+}

@@ -1,0 +1,76 @@
+using MiniDns.Storage;
+using MiniDns.Zones;
+using Serilog;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// Holds the snapshot that queries read and replaces it, with one reference swap, when the store's change
+/// counter moves. Rebuilding happens on this class's own task, never on a receive loop.
+/// </summary>
+public sealed class SnapshotPublisher : IAsyncDisposable
+{
+    private readonly ZoneStore _store;
+    private readonly ILogger _log;
+    private readonly TimeSpan _interval;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ServerCounters _counters;
+    private Task? _polling;
+    private volatile ZoneSnapshot _current = ZoneSnapshot.Empty;
+
+    public SnapshotPublisher(ZoneStore store, TimeSpan interval, ServerCounters counters, ILogger log)
+    {
+        _store = store;
+        _interval = interval;
+        _counters = counters;
+        _log = log;
+    }
+
+    public ZoneSnapshot Current => _current;
+
+    public void LoadInitial() => _current = _store.LoadSnapshot();
+
+    public void Start() => _polling = PollAsync(_stop.Token);
+
+    private async Task PollAsync(CancellationToken cancel)
+    {
+        using var timer = new PeriodicTimer(_interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel))
+                ReloadIfChanged();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Rebuilds when the store changed; a store that cannot be read keeps the old snapshot serving.</summary>
+    public void ReloadIfChanged()
+    {
+        try
+        {
+            if (_store.ReadChangeCounter() == _current.Version)
+                return;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var next = _store.LoadSnapshot();
+            _current = next;
+            _counters.Reloads.Increment();
+            _log.Information("Reloaded zones: {Zones} zones, {Records} records, version {Version} in {Elapsed:0} ms",
+                next.Zones.Count, next.RecordCount, next.Version, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception e) when (e is ZoneStoreException or ZoneDataException or LiteDB.LiteException or IOException)
+        {
+            _counters.ReloadFailures.Increment();
+            _log.Error("Reload failed, still serving version {Version}: {Error}", _current.Version, e.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_polling is not null)
+            await _polling;
+        _stop.Dispose();
+    }
+}
