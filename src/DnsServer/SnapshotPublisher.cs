@@ -17,6 +17,7 @@ public sealed class SnapshotPublisher : IAsyncDisposable
     private readonly ServerCounters _counters;
     private Task? _polling;
     private volatile ZoneSnapshot _current = ZoneSnapshot.Empty;
+    private volatile TaskCompletionSource _published = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public SnapshotPublisher(ZoneStore store, TimeSpan interval, ServerCounters counters, ILogger log)
     {
@@ -29,6 +30,18 @@ public sealed class SnapshotPublisher : IAsyncDisposable
     public ZoneSnapshot Current => _current;
 
     public void LoadInitial() => _current = _store.LoadSnapshot();
+
+    /// <summary>Completes once a snapshot of at least <paramref name="version"/> serves queries.</summary>
+    public async Task WaitForVersionAsync(long version, CancellationToken cancel)
+    {
+        while (true)
+        {
+            var published = _published;
+            if (_current.Version >= version)
+                return;
+            await published.Task.WaitAsync(cancel);
+        }
+    }
 
     public void Start() => _polling = PollAsync(_stop.Token);
 
@@ -55,6 +68,8 @@ public sealed class SnapshotPublisher : IAsyncDisposable
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var next = _store.LoadSnapshot();
             _current = next;
+            _published.TrySetResult();
+            _published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _counters.Reloads.Increment();
             _log.Information("Reloaded zones: {Zones} zones, {Records} records, version {Version} in {Elapsed:0} ms",
                 next.Zones.Count, next.RecordCount, next.Version, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);

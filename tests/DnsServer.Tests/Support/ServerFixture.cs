@@ -1,0 +1,67 @@
+using System.Net;
+using DnsClient;
+using MiniDns.Server;
+using Serilog;
+
+namespace MiniDns.Tests.Support;
+
+/// <summary>The real server, in-process, on 127.0.0.1 and an ephemeral port, over a store in a temporary folder.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("minidns-test-").FullName;
+    public DnsServerHost Host { get; private set; } = null!;
+    public string DatabasePath => Path.Combine(Folder, "minidns.db");
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Host.Port);
+    public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    public ValueTask InitializeAsync()
+    {
+        var zones = Directory.CreateDirectory(Path.Combine(Folder, "zones")).FullName;
+        File.WriteAllText(Path.Combine(zones, "example.test.zone"), TestZones.Example);
+        File.WriteAllText(Path.Combine(zones, "big.test.zone"), TestZones.Big);
+        Host = DnsServerHost.Start(new ServerOptions
+        {
+            Database = DatabasePath,
+            ZonesFolder = zones,
+            Listen = [IPAddress.Loopback],
+            Port = 0,
+            TcpIdleTimeout = TcpIdleTimeout,
+            TcpMaxConnections = 64,
+            ReloadPollInterval = TimeSpan.FromMilliseconds(100),
+        }, new LoggerConfiguration().CreateLogger());
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A DnsClient that asks exactly what it is told: no cache, no recursion, one try, one transport.</summary>
+    public LookupClient Client(Transport transport) => new(new LookupClientOptions(new NameServer(EndPoint))
+    {
+        UseCache = false,
+        Recursion = false,
+        Retries = 0,
+        Timeout = TimeSpan.FromSeconds(5),
+        UseTcpOnly = transport == Transport.Tcp,
+        UseTcpFallback = false,
+        ThrowDnsErrors = false,
+        ContinueOnDnsError = false,
+        ContinueOnEmptyResponse = false,
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+}
+
+public enum Transport
+{
+    Udp,
+    Tcp,
+}
