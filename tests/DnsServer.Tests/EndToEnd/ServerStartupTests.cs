@@ -1,0 +1,61 @@
+using MiniDns.Tests.Support;
+
+namespace MiniDns.Tests.EndToEnd;
+
+/// <summary>What an operator sees when starting the server goes wrong: one clear line and an exit code.</summary>
+public sealed class ServerStartupTests
+{
+    [Fact]
+    public async Task An_unknown_option_is_refused_with_exit_code_2()
+    {
+        var result = await ProcessRunner.RunAsync("dotnet", [ServerProcess.ServerDll, "--prot", "53"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("unknown option --prot", result.Error);
+    }
+
+    [Fact]
+    public async Task A_bad_port_is_refused_with_exit_code_2()
+    {
+        var result = await ProcessRunner.RunAsync("dotnet", [ServerProcess.ServerDll, "--port", "70000"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--port: '70000' is not a number from 0 to 65535", result.Error);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_gives_one_clear_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("minidns-e2e-").FullName;
+        try
+        {
+            var zones = Path.Combine(DigAndNslookupTests.RepositoryRoot(), "zones");
+            await using var first = await ServerProcess.StartAsync(Path.Combine(folder, "a.db"), zones);
+            var second = await ProcessRunner.RunAsync("dotnet",
+                [ServerProcess.ServerDll, "--db", Path.Combine(folder, "b.db"), "--zones", zones, "--listen", "127.0.0.1", "--port", first.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            Assert.Equal(1, second.ExitCode);
+            Assert.Contains($"Cannot bind port {first.Port}: another process is using it", second.Output);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_zone_file_with_errors_stops_the_first_start_with_file_and_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("minidns-e2e-").FullName;
+        try
+        {
+            var zones = Directory.CreateDirectory(Path.Combine(folder, "zones")).FullName;
+            File.WriteAllText(Path.Combine(zones, "bad.test.zone"), "$ORIGIN bad.test.\n@ 60 IN SOA ns1 h 1 2 3 4 5\nwww 60 IN A 999.1.1.1\n");
+            var result = await ProcessRunner.RunAsync("dotnet",
+                [ServerProcess.ServerDll, "--db", Path.Combine(folder, "x.db"), "--zones", zones, "--listen", "127.0.0.1", "--port", "0"]);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("bad.test.zone:3: A IPv4 address: '999.1.1.1' is not an IPv4 address", result.Output);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

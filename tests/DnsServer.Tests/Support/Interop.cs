@@ -1,0 +1,23 @@
+namespace MiniDns.Tests.Support;
+
+/// <summary>
+/// External tools for end-to-end tests: a test skips with the reason when one is missing, unless
+/// MINIDNS_REQUIRE_INTEROP=1 (as CI sets it), where a missing tool fails the run.
+/// </summary>
+public static class Interop
+{
+    public static string RequireTool(string name)
+    {
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+        if (path is not null)
+            return path;
+        string reason = $"'{name}' is not installed (apt-get install -y bind9-dnsutils)";
+        if (Environment.GetEnvironmentVariable("MINIDNS_REQUIRE_INTEROP") == "1")
+            Assert.Fail($"{reason}, and MINIDNS_REQUIRE_INTEROP=1 requires it");
+        Assert.Skip(reason);
+        return "";
+    }
+}

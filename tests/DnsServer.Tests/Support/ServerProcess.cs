@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace MiniDns.Tests.Support;
+
+/// <summary>
+/// The real server binary (dotnet DnsServer.dll) as a child process on 127.0.0.1 and a port the OS picks,
+/// read back from its start line.
+/// </summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "DnsServer.dll");
+
+    public static async Task<ServerProcess> StartAsync(string database, string zonesFolder, params string[] extra)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])[ServerDll, "--db", database, "--zones", zonesFolder, "--listen", "127.0.0.1", "--port", "0", .. extra])
+            start.ArgumentList.Add(argument);
+        var process = Process.Start(start)!;
+        var started = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new StringBuilder();
+        void OnLine(object _, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+            {
+                started.TrySetException(new InvalidOperationException($"the server exited before serving:\n{output}"));
+                return;
+            }
+            lock (output)
+                output.AppendLine(e.Data);
+            var match = StartLine().Match(e.Data);
+            if (match.Success)
+                started.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        int port;
+        try
+        {
+            port = await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+        var server = new ServerProcess(process, port);
+        lock (output)
+            server._output.Append(output);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
+        return server;
+    }
+
+    /// <summary>Sends SIGTERM and waits for a clean exit; returns the exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await _process.WaitForExitAsync(bound.Token);
+        }
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"port (\d+) \(UDP and TCP\)")]
+    private static partial Regex StartLine();
+}
