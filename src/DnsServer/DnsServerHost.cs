@@ -41,7 +41,9 @@ public sealed class DnsServerHost : IAsyncDisposable
                 log.Information("Imported {Count} zone files from {Folder} into the empty store", imported, Path.GetFullPath(options.ZonesFolder));
             var counters = new ServerCounters();
             var snapshots = new SnapshotPublisher(store, options.ReloadPollInterval, counters, log);
+            var loading = System.Diagnostics.Stopwatch.StartNew();
             snapshots.LoadInitial();
+            log.Information("Loaded the zone snapshot in {Elapsed:0} ms", loading.Elapsed.TotalMilliseconds);
             host = new DnsServerHost(store, snapshots, counters);
             host.Bind(options, log);
             snapshots.Start();

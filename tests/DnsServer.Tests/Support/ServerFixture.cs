@@ -18,7 +18,7 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         var zones = Directory.CreateDirectory(Path.Combine(Folder, "zones")).FullName;
         File.WriteAllText(Path.Combine(zones, "example.test.zone"), TestZones.Example);
-        File.WriteAllText(Path.Combine(zones, "big.test.zone"), TestZones.Big);
+        File.WriteAllText(Path.Combine(zones, "big.test.zone"), TestZonesText.Big);
         Host = DnsServerHost.Start(new ServerOptions
         {
             Database = DatabasePath,

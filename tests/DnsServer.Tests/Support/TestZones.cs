@@ -42,8 +42,4 @@ public static class TestZones
         medium      IN TXT  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa5"
         medium      IN TXT  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa6"
         """;
-
-    /// <summary>An RRset of about 3 KB: truncated over UDP at any size, whole over TCP.</summary>
-    public static string Big => "$ORIGIN big.test.\n$TTL 60\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n"
-        + string.Concat(Enumerable.Range(0, 30).Select(i => $"@ IN TXT \"{new string('x', 90)}{i:D2}\"\n"));
 }
