@@ -79,12 +79,12 @@ public sealed class DnsServerHost : IAsyncDisposable
             {
                 foreach (var address in options.Listen)
                 {
-                    var udp = UdpDnsListener.Bind(address, port);
+                    var udp = ListenSocket.Bind(address, port, ProtocolType.Udp);
                     port = ((IPEndPoint)udp.LocalEndPoint!).Port;
                     Socket tcp;
                     try
                     {
-                        tcp = TcpDnsListener.Bind(address, port);
+                        tcp = ListenSocket.Bind(address, port, ProtocolType.Tcp);
                     }
                     catch
                     {

@@ -35,24 +35,6 @@ public sealed class TcpDnsListener : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
-    public static Socket Bind(IPAddress address, int port)
-    {
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                socket.DualMode = false;
-            socket.Bind(new IPEndPoint(address, port));
-            socket.Listen(512);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
     public void Start() => _acceptLoop = AcceptLoopAsync(_stop.Token);
 
     private async Task AcceptLoopAsync(CancellationToken cancel)

@@ -27,23 +27,6 @@ public sealed class UdpDnsListener : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
-    public static Socket Bind(IPAddress address, int port)
-    {
-        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                socket.DualMode = false; // a separate IPv4 socket may own the same port
-            socket.Bind(new IPEndPoint(address, port));
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
     public void Start()
     {
         _loops = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))

@@ -1,3 +1,4 @@
+using MiniDns.Tests.Support;
 using MiniDns.Wire;
 using MiniDns.Zones;
 
@@ -171,7 +172,7 @@ public sealed class MasterFileParserTests
     public static TheoryData<string> ExampleZones()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot(), "zones"), "*.zone"))
+        foreach (var file in Directory.GetFiles(Repository.ZonesFolder, "*.zone"))
             data.Add(Path.GetFileName(file));
         return data;
     }
@@ -180,7 +181,7 @@ public sealed class MasterFileParserTests
     [MemberData(nameof(ExampleZones))]
     public void Writing_then_parsing_gives_the_same_records(string fileName)
     {
-        var original = MasterFileParser.ParseFile(Path.Combine(RepositoryRoot(), "zones", fileName));
+        var original = MasterFileParser.ParseFile(Path.Combine(Repository.ZonesFolder, fileName));
         Assert.True(original.IsValid, string.Join("\n", original.Errors));
         string written = MasterFileWriter.Write(original.Origin!, original.Records);
         var reparsed = Parse(written);
@@ -200,13 +201,5 @@ public sealed class MasterFileParserTests
             """);
         var reparsed = Valid(MasterFileWriter.Write(original.Origin!, original.Records));
         Assert.Equal(original.Records.ToHashSet(), reparsed.Records.ToHashSet());
-    }
-
-    internal static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "MiniDns.sln")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("MiniDns.sln not found above the test directory");
     }
 }

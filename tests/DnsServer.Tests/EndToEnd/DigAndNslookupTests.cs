@@ -9,7 +9,7 @@ public sealed class DigAndNslookupTests : IAsyncLifetime
     private ServerProcess _server = null!;
 
     public async ValueTask InitializeAsync() =>
-        _server = await ServerProcess.StartAsync(Path.Combine(_folder, "minidns.db"), Path.Combine(RepositoryRoot(), "zones"));
+        _server = await ServerProcess.StartAsync(Path.Combine(_folder, "minidns.db"), Repository.ZonesFolder);
 
     public async ValueTask DisposeAsync()
     {
@@ -78,13 +78,5 @@ public sealed class DigAndNslookupTests : IAsyncLifetime
     {
         Assert.Equal(0, await _server.StopAsync());
         Assert.Contains("Shutting down", _server.Output);
-    }
-
-    internal static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "MiniDns.sln")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("MiniDns.sln not found above the test directory");
     }
 }

@@ -27,7 +27,7 @@ public sealed class ServerStartupTests
         var folder = Directory.CreateTempSubdirectory("minidns-e2e-").FullName;
         try
         {
-            var zones = Path.Combine(DigAndNslookupTests.RepositoryRoot(), "zones");
+            var zones = Repository.ZonesFolder;
             await using var first = await ServerProcess.StartAsync(Path.Combine(folder, "a.db"), zones);
             var second = await ProcessRunner.RunAsync("dotnet",
                 [ServerProcess.ServerDll, "--db", Path.Combine(folder, "b.db"), "--zones", zones, "--listen", "127.0.0.1", "--port", first.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
