@@ -21,38 +21,31 @@ public sealed class ZoneStore : IDisposable
     public ZoneStore(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
-        try
+        RefuseForeignFile(Path);
+        _db = Guard(() => new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Shared }));
+        _zones = _db.GetCollection("zones");
+        _records = _db.GetCollection("records");
+        _meta = _db.GetCollection("meta");
+        Guard(() =>
         {
-            _db = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Shared });
-            _zones = _db.GetCollection("zones");
-            _records = _db.GetCollection("records");
-            _meta = _db.GetCollection("meta");
             _records.EnsureIndex("zone");
-            _records.EnsureIndex("name");
-        }
-        catch (LiteException e)
-        {
-            throw new ZoneStoreException($"{Path} is not a readable MiniDns store: {e.Message}", e);
-        }
-        catch (InvalidCastException e)
-        {
-            throw new ZoneStoreException($"{Path} is not a readable MiniDns store: {e.Message}", e);
-        }
+            return _records.EnsureIndex("name");
+        });
     }
 
     public string Path { get; }
 
     /// <summary>The change counter: any committed edit makes it larger.</summary>
-    public long ReadChangeCounter()
+    public long ReadChangeCounter() => Guard(() =>
     {
         var doc = _meta.FindById(ChangeCounterId);
         return doc is null ? 0 : doc["value"].AsInt64;
-    }
+    });
 
-    public bool IsEmpty => _zones.Count() == 0;
+    public bool IsEmpty => Guard(() => _zones.Count() == 0);
 
     /// <summary>Reads every zone in one transaction, so the result is one committed state of the store.</summary>
-    public ZoneSnapshot LoadSnapshot()
+    public ZoneSnapshot LoadSnapshot() => Guard(() =>
     {
         _db.BeginTrans();
         try
@@ -75,16 +68,16 @@ public sealed class ZoneStore : IDisposable
         {
             _db.Rollback();
         }
-    }
+    });
 
     /// <summary>The records of one zone, or null when the store has no such zone.</summary>
-    public IReadOnlyList<ZoneRecord>? ReadZone(byte[] origin)
+    public IReadOnlyList<ZoneRecord>? ReadZone(byte[] origin) => Guard(() =>
     {
         string key = NameText.Format(DnsName.ToLowerCopy(origin));
         if (_zones.FindById(key) is null)
             return null;
-        return _records.Find(Query.EQ("zone", key)).Select(ToRecord).ToList();
-    }
+        return (IReadOnlyList<ZoneRecord>?)_records.Find(Query.EQ("zone", key)).Select(ToRecord).ToList();
+    });
 
     /// <summary>
     /// Stores a whole zone in one transaction: validated first (nothing is written if it cannot be served),
@@ -94,7 +87,7 @@ public sealed class ZoneStore : IDisposable
     {
         var zone = ZoneBuilder.Build(origin, records);
         string key = NameText.Format(zone.Origin);
-        _db.BeginTrans();
+        Guard(() => _db.BeginTrans());
         try
         {
             if (_zones.FindById(key) is not null)
@@ -107,6 +100,11 @@ public sealed class ZoneStore : IDisposable
             _records.InsertBulk(records.Select(r => ToDocument(key, r)));
             BumpChangeCounter();
             _db.Commit();
+        }
+        catch (Exception e) when (e is not ZoneStoreException)
+        {
+            _db.Rollback();
+            throw Unreadable(e);
         }
         catch
         {
@@ -152,6 +150,53 @@ public sealed class ZoneStore : IDisposable
         NameText.TryParse(text, [], out var name, out var error)
             ? DnsName.ToLowerCopy(name)
             : throw new ZoneStoreException($"the store holds a bad name '{text}': {error}");
+
+    // LiteDB "repairs" a file it does not recognise (it truncated a 20,000-byte file to 16,384 in a test):
+    // a file that is not empty must carry LiteDB's header mark before LiteDB may open it.
+    private static void RefuseForeignFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length == 0)
+            return;
+        ReadOnlySpan<byte> mark = "** This is a LiteDB file **"u8;
+        const int markOffset = 32; // after the 32-byte page header of page 0
+        var head = new byte[markOffset + mark.Length];
+        int read;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (IOException e)
+        {
+            throw new ZoneStoreException($"{path} cannot be read: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ZoneStoreException($"{path} cannot be read: {e.Message}", e);
+        }
+        if (read < head.Length || !head.AsSpan(markOffset).SequenceEqual(mark))
+            throw new ZoneStoreException($"{path} is not a readable MiniDns store: it is not a LiteDB file (left untouched)");
+    }
+
+    /// <summary>
+    /// LiteDB reports a damaged file with whatever exception its reader trips on (format errors, casts,
+    /// out-of-range dates); the operator gets one message naming the file instead.
+    /// </summary>
+    private T Guard<T>(Func<T> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (Exception e) when (e is not (ZoneStoreException or ZoneDataException or OutOfMemoryException))
+        {
+            throw Unreadable(e);
+        }
+    }
+
+    private ZoneStoreException Unreadable(Exception e) =>
+        new($"{Path} is not a readable MiniDns store: {e.Message}", e);
 
     public void Dispose() => _db.Dispose();
 }

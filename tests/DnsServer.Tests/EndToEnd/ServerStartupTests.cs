@@ -58,4 +58,26 @@ public sealed class ServerStartupTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_corrupt_store_is_refused_with_one_clear_line_and_left_as_it_was()
+    {
+        var folder = Directory.CreateTempSubdirectory("minidns-e2e-").FullName;
+        try
+        {
+            var database = Path.Combine(folder, "corrupt.db");
+            var garbage = new byte[20_000];
+            new Random(3).NextBytes(garbage);
+            File.WriteAllBytes(database, garbage);
+            var result = await ProcessRunner.RunAsync("dotnet",
+                [ServerProcess.ServerDll, "--db", database, "--zones", Repository.ZonesFolder, "--listen", "127.0.0.1", "--port", "0"]);
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Contains("is not a readable MiniDns store", result.Output);
+            Assert.Equal(garbage, File.ReadAllBytes(database));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
