@@ -10,7 +10,7 @@ namespace MiniDns.Storage;
 /// whose change counter every edit bumps in the same transaction; readers poll it to know when to rebuild.
 /// The only code that knows LiteDB.
 /// </summary>
-public sealed class ZoneStore : IDisposable
+public sealed partial class ZoneStore : IDisposable
 {
     private const string ChangeCounterId = "changes";
     private readonly LiteDatabase _db;
@@ -70,48 +70,63 @@ public sealed class ZoneStore : IDisposable
         }
     });
 
-    /// <summary>The records of one zone, or null when the store has no such zone.</summary>
-    public IReadOnlyList<ZoneRecord>? ReadZone(byte[] origin) => Guard(() =>
-    {
-        string key = NameText.Format(DnsName.ToLowerCopy(origin));
-        if (_zones.FindById(key) is null)
-            return null;
-        return (IReadOnlyList<ZoneRecord>?)_records.Find(Query.EQ("zone", key)).Select(ToRecord).ToList();
-    });
+    /// <summary>Stores one zone; see <see cref="ImportZones"/>.</summary>
+    public void ImportZone(byte[] origin, IReadOnlyList<ZoneRecord> records, bool replace) =>
+        ImportZones([new ZoneContent(origin, records)], replace);
 
     /// <summary>
-    /// Stores a whole zone in one transaction: validated first (nothing is written if it cannot be served),
-    /// refused if the zone exists unless <paramref name="replace"/>, which swaps its content atomically.
+    /// Stores whole zones in one transaction: every zone is checked first and nothing is written if any
+    /// cannot be stored; a zone that exists is refused unless <paramref name="replace"/>, which swaps its
+    /// content, keeping its SOA serial moving forward for secondaries.
     /// </summary>
-    public void ImportZone(byte[] origin, IReadOnlyList<ZoneRecord> records, bool replace)
+    public void ImportZones(IReadOnlyList<ZoneContent> zones, bool replace)
     {
-        var zone = ZoneBuilder.Build(origin, records);
-        string key = NameText.Format(zone.Origin);
-        Guard(() => _db.BeginTrans());
-        try
+        var errors = new List<string>();
+        var built = new List<(string Key, ZoneContent Content, uint Serial)>();
+        foreach (var content in zones)
         {
-            if (_zones.FindById(key) is not null)
+            var ruleErrors = ZoneRules.Check(DnsName.ToLowerCopy(content.Origin), content.Records);
+            if (ruleErrors.Count > 0)
             {
-                if (!replace)
-                    throw new ZoneStoreException($"zone {key} exists already (use --replace to swap its content)");
-                _records.DeleteMany(Query.EQ("zone", key));
+                errors.AddRange(ruleErrors);
+                continue;
             }
-            _zones.Upsert(new BsonDocument { ["_id"] = key, ["serial"] = (long)zone.Serial });
-            _records.InsertBulk(records.Select(r => ToDocument(key, r)));
-            BumpChangeCounter();
-            _db.Commit();
+            try
+            {
+                var zone = ZoneBuilder.Build(content.Origin, content.Records);
+                built.Add((NameText.Format(zone.Origin), content, zone.Serial));
+            }
+            catch (ZoneDataException e)
+            {
+                errors.AddRange(e.Errors);
+            }
         }
-        catch (Exception e) when (e is not ZoneStoreException)
+        if (errors.Count > 0)
+            throw new ZoneDataException(errors);
+
+        Write(() =>
         {
-            _db.Rollback();
-            throw Unreadable(e);
-        }
-        catch
-        {
-            _db.Rollback();
-            throw;
-        }
+            foreach (var (key, content, serial) in built)
+            {
+                var records = content.Records;
+                if (_zones.FindById(key) is { } existing)
+                {
+                    if (!replace)
+                        throw new ZoneStoreException($"zone {key} exists already (use --replace to swap its content)");
+                    uint old = (uint)existing["serial"].AsInt64;
+                    if (!SoaSerial.IsAfter(serial, old))
+                        records = WithSerial(records, SoaSerial.Next(old, Today));
+                    _records.DeleteMany(Query.EQ("zone", key));
+                }
+                _zones.Upsert(new BsonDocument { ["_id"] = key, ["serial"] = (long)SoaSerial.Read(records.First(r => r.Type == RecordType.SOA).Data) });
+                _records.InsertBulk(records.Select(r => ToDocument(key, r)));
+            }
+            return true;
+        });
     }
+
+    private static IReadOnlyList<ZoneRecord> WithSerial(IReadOnlyList<ZoneRecord> records, uint serial) =>
+        records.Select(r => r.Type == RecordType.SOA ? r with { Data = SoaSerial.With(r.Data, serial) } : r).ToList();
 
     /// <summary>On first start with an empty store, imports every *.zone file of a folder (all or nothing).</summary>
     public int ImportFolderIfEmpty(string folder)
@@ -123,16 +138,43 @@ public sealed class ZoneStore : IDisposable
         var errors = parsed.SelectMany(p => p.Errors).ToList();
         if (errors.Count > 0)
             throw new ZoneDataException(errors);
-        foreach (var file in parsed)
-            ImportZone(file.Origin!, file.Records, replace: false);
+        ImportZones(parsed.Select(p => new ZoneContent(p.Origin!, p.Records)).ToList(), replace: false);
         return parsed.Length;
     }
 
-    private void BumpChangeCounter()
+    /// <summary>
+    /// Runs an edit in one transaction with the change counter bump; commits only when the edit says it wrote,
+    /// so an edit that changes nothing leaves the file as it was.
+    /// </summary>
+    private bool Write(Func<bool> edit)
     {
-        long next = ReadChangeCounter() + 1;
-        _meta.Upsert(new BsonDocument { ["_id"] = ChangeCounterId, ["value"] = next });
+        Guard(() => _db.BeginTrans());
+        try
+        {
+            if (!edit())
+            {
+                _db.Rollback();
+                return false;
+            }
+            long next = ReadChangeCounter() + 1;
+            _meta.Upsert(new BsonDocument { ["_id"] = ChangeCounterId, ["value"] = next });
+            _db.Commit();
+            return true;
+        }
+        catch (Exception e) when (e is ZoneStoreException or ZoneDataException)
+        {
+            _db.Rollback();
+            throw;
+        }
+        catch (Exception e)
+        {
+            _db.Rollback();
+            throw Unreadable(e);
+        }
     }
+
+    /// <summary>The day used for date-based serials; UTC so every editor agrees.</summary>
+    private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 
     private static BsonDocument ToDocument(string zone, ZoneRecord record) => new()
     {

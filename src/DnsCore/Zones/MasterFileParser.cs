@@ -142,7 +142,7 @@ public static class MasterFileParser
                 lastTtl = ttlField;
             if (type == RecordType.SOA)
                 fileOrigin ??= owner;
-            records.Add(new ZoneRecord(owner, type, recordTtl.Value, rdata));
+            records.Add(new ZoneRecord(owner, type, recordTtl.Value, rdata) { Source = where });
         }
 
         if (fileOrigin is null && errors.Count == 0)

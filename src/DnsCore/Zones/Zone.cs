@@ -29,7 +29,7 @@ public sealed class Zone
     public RRset NegativeSoa { get; }
     public int RecordCount { get; }
     public int NodeCount => _nodes.Count;
-    public uint Serial => RdataCodec.ReadU32(Soa.Records[0], Soa.Records[0].Length - 20);
+    public uint Serial => SoaSerial.Read(Soa.Records[0]);
 
     public ZoneNode? Find(ReadOnlySpan<byte> lowercaseName) => _lookup.TryGetValue(lowercaseName, out var node) ? node : null;
 

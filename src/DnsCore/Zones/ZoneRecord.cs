@@ -5,6 +5,9 @@ namespace MiniDns.Zones;
 /// <summary>One resource record of class IN: lowercased owner and data in uncompressed wire form.</summary>
 public sealed record ZoneRecord(byte[] Owner, ushort Type, uint Ttl, byte[] Data)
 {
+    /// <summary>Where the record was read ("file:line"), for error messages; not part of its identity.</summary>
+    public string? Source { get; init; }
+
     public string OwnerText => NameText.Format(Owner);
     public string TypeText => RecordType.ToText(Type);
     public string DataText => RdataText.Format(Type, Data);

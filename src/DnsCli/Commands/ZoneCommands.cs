@@ -1,0 +1,132 @@
+using System.CommandLine;
+using MiniDns.Storage;
+using MiniDns.Wire;
+using MiniDns.Zones;
+
+namespace MiniDns.Cli.Commands;
+
+/// <summary>minidns zone list | add | remove | import | export.</summary>
+public static class ZoneCommands
+{
+    public static Command Build(Option<string> db, CliContext cli)
+    {
+        var zone = new Command("zone", "List, add, remove, import and export zones.");
+        zone.Subcommands.Add(List(db, cli));
+        zone.Subcommands.Add(Add(db, cli));
+        zone.Subcommands.Add(Remove(db, cli));
+        zone.Subcommands.Add(Import(db, cli));
+        zone.Subcommands.Add(Export(db, cli));
+        return zone;
+    }
+
+    private static Command List(Option<string> db, CliContext cli)
+    {
+        var json = new Option<bool>("--json") { Description = "machine-readable output" };
+        var command = new Command("list", "List zones with their SOA serial and record count.\n\nExample:\n  minidns zone list --json") { json };
+        command.SetAction(result => cli.Run(() =>
+        {
+            using var store = StoreOption.Open(result, db);
+            var zones = store.ListZones();
+            if (result.GetValue(json))
+                cli.WriteJson(zones.Select(z => new { zone = z.Origin, serial = z.Serial, records = z.RecordCount }));
+            else
+                TableWriter.Write(cli.Output, ["ZONE", "SERIAL", "RECORDS"], zones.Select(z => (IReadOnlyList<string>)[z.Origin, z.Serial.ToString(), z.RecordCount.ToString()]));
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Add(Option<string> db, CliContext cli)
+    {
+        var name = new Argument<string>("zone") { Description = "the zone's origin, e.g. cctv.com" };
+        var ns = new Option<string[]>("--ns") { Description = "a name server (repeat for several); the first becomes the SOA MNAME", Required = true, AllowMultipleArgumentsPerToken = false };
+        var admin = new Option<string?>("--admin") { Description = "the SOA RNAME mailbox (default hostmaster.ZONE)" };
+        var ttl = new Option<uint>("--ttl") { Description = "TTL of the SOA and NS records", DefaultValueFactory = _ => ZoneStore.DefaultTtl };
+        var command = new Command("add", "Create a zone with its SOA and NS records.\n\nExample:\n  minidns zone add cctv.com --ns ns1.cctv.com --ns ns2.cctv.com --admin hostmaster.cctv.com --ttl 3600")
+        {
+            name, ns, admin, ttl,
+        };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var origin = CliInput.Name(result.GetValue(name)!);
+            var servers = result.GetValue(ns)!.Select(n => CliInput.Name(n)).ToList();
+            var mailbox = result.GetValue(admin) is { } a ? CliInput.Name(a) : CliInput.Name("hostmaster", origin);
+            using var store = StoreOption.Open(result, db, create: true);
+            store.AddZone(origin, servers, mailbox, result.GetValue(ttl));
+            cli.Output.WriteLine($"added zone {NameText.Format(origin)}");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Remove(Option<string> db, CliContext cli)
+    {
+        var name = new Argument<string>("zone") { Description = "the zone to remove, with all its records" };
+        var yes = new Option<bool>("--yes") { Description = "confirm: the zone and its records are deleted" };
+        var command = new Command("remove", "Remove a zone and every record in it.\n\nExample:\n  minidns zone remove cctv.com --yes") { name, yes };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var origin = CliInput.Name(result.GetValue(name)!);
+            if (!result.GetValue(yes))
+                throw new CliException($"removing zone {NameText.Format(origin)} deletes all its records: add --yes to confirm");
+            using var store = StoreOption.Open(result, db);
+            if (!store.RemoveZone(origin))
+                throw new CliException($"there is no zone {NameText.Format(origin)}");
+            cli.Output.WriteLine($"removed zone {NameText.Format(origin)}");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Import(Option<string> db, CliContext cli)
+    {
+        var files = new Argument<string[]>("files") { Description = "master files (RFC 1035)", Arity = ArgumentArity.OneOrMore };
+        var origin = new Option<string?>("--origin") { Description = "the zone's origin (default: $ORIGIN, else the SOA owner)" };
+        var replace = new Option<bool>("--replace") { Description = "swap the content of a zone that exists, in one transaction" };
+        var command = new Command("import", "Import zones from master files; a file with any error is not written at all.\n\nExample:\n  minidns zone import zones/cctv.com.zone zones/baidu.com.zone --replace")
+        {
+            files, origin, replace,
+        };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var given = result.GetValue(origin) is { } o ? CliInput.Name(o) : null;
+            var parsed = new List<MasterFile>();
+            foreach (var path in result.GetValue(files)!)
+            {
+                if (!File.Exists(path))
+                    throw new CliException($"{path}: no such file");
+                parsed.Add(MasterFileParser.ParseFile(path, given));
+            }
+            var errors = parsed.SelectMany(p => p.Errors).ToList();
+            if (errors.Count > 0)
+                throw new ZoneDataException(errors);
+            using var store = StoreOption.Open(result, db, create: true);
+            store.ImportZones(parsed.Select(p => new ZoneContent(p.Origin!, p.Records)).ToList(), result.GetValue(replace));
+            foreach (var file in parsed)
+                cli.Output.WriteLine($"imported {NameText.Format(file.Origin!)}: {file.Records.Count} records");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Export(Option<string> db, CliContext cli)
+    {
+        var name = new Argument<string>("zone") { Description = "the zone to export" };
+        var output = new Option<string?>("--output", "-o") { Description = "write to this file instead of standard output" };
+        var command = new Command("export", "Write a zone as a master file that 'zone import' reads back.\n\nExample:\n  minidns zone export cctv.com -o cctv.com.zone") { name, output };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var origin = CliInput.Name(result.GetValue(name)!);
+            using var store = StoreOption.Open(result, db);
+            if (!store.ListZones().Any(z => z.Origin == NameText.Format(origin)))
+                throw new CliException($"there is no zone {NameText.Format(origin)}");
+            string text = MasterFileWriter.Write(origin, store.ListRecords(origin));
+            if (result.GetValue(output) is { } path)
+                File.WriteAllText(path, text);
+            else
+                cli.Output.Write(text);
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using MiniDns.Cli.Commands;
+
+namespace MiniDns.Cli;
+
+/// <summary>The minidns command tree; run in-process by the tests with their own writers.</summary>
+public static class MiniDnsCli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default)
+    {
+        var cli = new CliContext(output, error);
+        var db = StoreOption.Create();
+        var root = new RootCommand("minidns: edit MiniDns zones while the server runs, and check that it answers what the store holds.")
+        {
+            db,
+            ZoneCommands.Build(db, cli),
+            RecordCommands.Build(db, cli),
+            CheckCommand.Build(db, cli),
+            QueryCommand.Build(cli),
+        };
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            // One clear line and exit code 2 for any bad argument (DESIGN.md), whatever the parser's default.
+            error.WriteLine($"minidns: {result.Errors[0].Message} (see --help)");
+            return ExitCode.BadInput;
+        }
+        return await result.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancel);
+    }
+}

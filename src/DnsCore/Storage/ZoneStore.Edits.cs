@@ -1,0 +1,186 @@
+using LiteDB;
+using MiniDns.Wire;
+using MiniDns.Zones;
+
+namespace MiniDns.Storage;
+
+/// <summary>
+/// Edits of single zones and records, as the CLI makes them while the server runs. Each one is checked
+/// before anything is written, and commits with the zone's SOA serial bump and the change counter bump in
+/// one transaction.
+/// </summary>
+public sealed partial class ZoneStore
+{
+    /// <summary>TTL of a record added to a new RRset when none is given.</summary>
+    public const uint DefaultTtl = 3600;
+
+    // In shared mode every LiteDB call opens and closes the file, so a query must be read to the end
+    // before the next one starts: a nested query would close the file under the outer cursor.
+    public IReadOnlyList<ZoneSummary> ListZones() => Guard(() => _zones.FindAll().ToList()
+        .Select(z => new ZoneSummary(z["_id"].AsString, (uint)z["serial"].AsInt64, _records.Count(Query.EQ("zone", z["_id"].AsString))))
+        .OrderBy(z => z.Origin, StringComparer.Ordinal)
+        .ToList());
+
+    /// <summary>The origin of the zone that holds <paramref name="name"/> (the longest match), or null.</summary>
+    public byte[]? FindZone(ReadOnlySpan<byte> name)
+    {
+        var lower = DnsName.ToLowerCopy(name);
+        byte[]? best = null;
+        foreach (var zone in Guard(() => _zones.FindAll().Select(z => ParseName(z["_id"].AsString)).ToList()))
+        {
+            if (DnsName.IsSubdomainOf(lower, zone) && (best is null || zone.Length > best.Length))
+                best = zone;
+        }
+        return best;
+    }
+
+    /// <summary>Creates a zone with its SOA (MNAME = the first name server) and NS records.</summary>
+    public void AddZone(byte[] origin, IReadOnlyList<byte[]> nameServers, byte[] admin, uint ttl)
+    {
+        if (nameServers.Count == 0)
+            throw new ZoneStoreException("a zone needs at least one name server (--ns)");
+        origin = DnsName.ToLowerCopy(origin);
+        var soa = new List<byte>();
+        soa.AddRange(nameServers[0]);
+        soa.AddRange(admin);
+        foreach (uint value in (uint[])[SoaSerial.DateBased(Today), 7200, 3600, 1_209_600, 300])
+            soa.AddRange([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
+        var records = new List<ZoneRecord> { new(origin, RecordType.SOA, ttl, [.. soa]) };
+        records.AddRange(nameServers.Distinct(NameComparer.Instance).Select(ns => new ZoneRecord(origin, RecordType.NS, ttl, ns)));
+        if (FindZone(origin) is { } existing && existing.Length == origin.Length)
+            throw new ZoneStoreException($"zone {NameText.Format(origin)} exists already");
+        ImportZones([new ZoneContent(origin, records)], replace: false);
+    }
+
+    /// <summary>Removes a zone and all its records; false when there is no such zone.</summary>
+    public bool RemoveZone(byte[] origin)
+    {
+        string key = NameText.Format(DnsName.ToLowerCopy(origin));
+        return Write(() =>
+        {
+            if (!_zones.Delete(key))
+                return false;
+            _records.DeleteMany(Query.EQ("zone", key));
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// Adds one record. A record that is there already changes nothing; a TTL given for an existing RRset
+    /// applies to the whole set (RFC 2181 5.2). Refused: a name outside every zone, an SOA (zone add makes
+    /// it), and anything that breaks <see cref="ZoneRules"/> such as a CNAME beside other data.
+    /// </summary>
+    public EditOutcome AddRecord(byte[] owner, ushort type, byte[] data, uint? ttl)
+    {
+        owner = DnsName.ToLowerCopy(owner);
+        if (type == RecordType.SOA)
+            throw new ZoneStoreException("the SOA record is made by 'zone add' and kept by MiniDns; it cannot be added");
+        if (RecordType.IsQuestionOnly(type))
+            throw new ZoneStoreException($"{RecordType.ToText(type)} cannot be stored in a zone");
+        var origin = FindZone(owner) ?? throw NotInAnyZone(owner);
+        string zone = NameText.Format(origin), name = NameText.Format(owner);
+        bool written = Write(() =>
+        {
+            var existing = _records.Find(Query.EQ("name", name)).ToList();
+            var set = existing.Where(d => d["type"].AsInt32 == type).ToList();
+            uint setTtl = ttl ?? (set.Count > 0 ? (uint)set[0]["ttl"].AsInt64 : DefaultTtl);
+            bool present = set.Any(d => d["data"].AsBinary.AsSpan().SequenceEqual(data));
+            bool ttlChanges = set.Any(d => (uint)d["ttl"].AsInt64 != setTtl);
+            if (present && !ttlChanges)
+                return false;
+
+            var after = existing.Select(ToRecord).Where(r => r.Type != type).ToList();
+            after.AddRange(set.Select(d => ToRecord(d) with { Ttl = setTtl }));
+            var added = new ZoneRecord(owner, type, setTtl, data);
+            if (!present)
+                after.Add(added);
+            var errors = ZoneRules.CheckOwner(origin, after);
+            if (errors.Count > 0)
+                throw new ZoneStoreException(errors[0]);
+
+            foreach (var doc in set.Where(d => (uint)d["ttl"].AsInt64 != setTtl))
+            {
+                doc["ttl"] = (long)setTtl;
+                _records.Update(doc);
+            }
+            if (!present)
+                _records.Insert(ToDocument(zone, added));
+            BumpSerial(zone);
+            return true;
+        });
+        return written ? EditOutcome.Written : EditOutcome.Unchanged;
+    }
+
+    /// <summary>
+    /// Removes the records of a name, of one type, or one record; returns how many. Refused: removing the
+    /// apex SOA or the last apex NS, which would leave a zone that cannot be served.
+    /// </summary>
+    public int RemoveRecords(byte[] owner, ushort? type, byte[]? data)
+    {
+        owner = DnsName.ToLowerCopy(owner);
+        var origin = FindZone(owner) ?? throw NotInAnyZone(owner);
+        string zone = NameText.Format(origin), name = NameText.Format(owner);
+        int removed = 0;
+        Write(() =>
+        {
+            var existing = _records.Find(Query.EQ("name", name)).ToList();
+            var doomed = existing.Where(d => (type is null || d["type"].AsInt32 == type)
+                && (data is null || d["data"].AsBinary.AsSpan().SequenceEqual(data))).ToList();
+            if (doomed.Count == 0)
+                return false;
+            if (owner.Length == origin.Length)
+            {
+                if (doomed.Any(d => d["type"].AsInt32 == RecordType.SOA))
+                    throw new ZoneStoreException($"the SOA of {zone} cannot be removed (remove the zone instead)");
+                int ns = existing.Count(d => d["type"].AsInt32 == RecordType.NS);
+                if (ns > 0 && doomed.Count(d => d["type"].AsInt32 == RecordType.NS) == ns)
+                    throw new ZoneStoreException($"the last NS records of {zone} cannot be removed: a zone needs a name server");
+            }
+            foreach (var doc in doomed)
+                _records.Delete(doc["_id"]);
+            removed = doomed.Count;
+            BumpSerial(zone);
+            return true;
+        });
+        return removed;
+    }
+
+    /// <summary>Every record, or those of one zone (by its origin), or those of one name.</summary>
+    public IReadOnlyList<ZoneRecord> ListRecords(byte[]? zoneOrName) => Guard(() =>
+    {
+        IEnumerable<BsonDocument> docs;
+        if (zoneOrName is null)
+        {
+            docs = _records.FindAll();
+        }
+        else
+        {
+            string key = NameText.Format(DnsName.ToLowerCopy(zoneOrName));
+            docs = _zones.FindById(key) is not null
+                ? _records.Find(Query.EQ("zone", key))
+                : _records.Find(Query.EQ("name", key));
+        }
+        return (IReadOnlyList<ZoneRecord>)docs.Select(ToRecord)
+            .OrderBy(r => r.Type != RecordType.SOA)
+            .ThenBy(r => r.OwnerText, StringComparer.Ordinal)
+            .ThenBy(r => r.Type)
+            .ThenBy(r => r.DataText, StringComparer.Ordinal)
+            .ToList();
+    });
+
+    // Every edit moves the serial forward, so secondaries see the zone changed (RFC 1982, RFC 1996).
+    private void BumpSerial(string zone)
+    {
+        var soa = _records.FindOne(Query.And(Query.EQ("name", zone), Query.EQ("type", (int)RecordType.SOA)))
+            ?? throw new ZoneStoreException($"zone {zone} has no SOA record in the store");
+        uint serial = SoaSerial.Next(SoaSerial.Read(soa["data"].AsBinary), Today);
+        soa["data"] = SoaSerial.With(soa["data"].AsBinary, serial);
+        _records.Update(soa);
+        var doc = _zones.FindById(zone);
+        doc["serial"] = (long)serial;
+        _zones.Update(doc);
+    }
+
+    private static ZoneStoreException NotInAnyZone(byte[] name) =>
+        new($"{NameText.Format(name)} is not inside any zone in the store");
+}
