@@ -13,6 +13,8 @@ public static class CliInput
     {
         if (text.Length == 0)
             throw new CliException("a name cannot be empty");
+        if (text.StartsWith('-'))
+            throw new CliException($"unknown option '{text}'");
         if (text == "@" && zone is null)
             throw new CliException("'@' stands for the zone: give --zone");
         if (!NameText.TryParse(text, zone ?? DnsName.Root, out var name, out var error))

@@ -1,0 +1,73 @@
+using System.Net;
+using MiniDns.Server;
+using MiniDns.Storage;
+using Serilog;
+
+namespace MiniDns.Tests.Support;
+
+/// <summary>A temporary store holding the example zones, and optionally the real server over it.</summary>
+public sealed class StoreFolder : IAsyncDisposable
+{
+    private StoreFolder(string folder) => Folder = folder;
+
+    public string Folder { get; }
+    public string Database => Path.Combine(Folder, "minidns.db");
+    public DnsServerHost? Server { get; private set; }
+    public string ServerAddress => $"127.0.0.1:{Server!.Port}";
+
+    public static async Task<StoreFolder> CreateAsync(bool withServer = false)
+    {
+        var store = new StoreFolder(Directory.CreateTempSubdirectory("minidns-cli-").FullName);
+        string[] files = [.. Directory.GetFiles(Repository.ZonesFolder, "*.zone").Order(StringComparer.Ordinal)];
+        var imported = await CliRunner.RunAsync(["--db", store.Database, "zone", "import", .. files]);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        if (withServer)
+        {
+            store.Server = DnsServerHost.Start(new ServerOptions
+            {
+                Database = store.Database,
+                ZonesFolder = Path.Combine(store.Folder, "no-zones"),
+                Listen = [IPAddress.Loopback],
+                Port = 0,
+                ReloadPollInterval = TimeSpan.FromMilliseconds(100),
+            }, new LoggerConfiguration().CreateLogger());
+        }
+        return store;
+    }
+
+    /// <summary>Every command line takes the store first.</summary>
+    public Task<CliRunner.Result> RunAsync(params string[] args) => CliRunner.RunAsync(["--db", Database, .. args]);
+
+    public Task<CliRunner.Result> RunProcessAsync(params string[] args) => CliRunner.RunProcessAsync(["--db", Database, .. args]);
+
+    public long ChangeCounter()
+    {
+        using var store = new ZoneStore(Database);
+        return store.ReadChangeCounter();
+    }
+
+    /// <summary>Waits, at most <paramref name="bound"/>, until the server serves the store's current state.</summary>
+    public async Task WaitForServerAsync(TimeSpan bound)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        wait.CancelAfter(bound);
+        await Server!.Snapshots.WaitForVersionAsync(ChangeCounter(), wait.Token);
+    }
+
+    /// <summary>Every zone exported, as one text: two equal texts mean equal stores.</summary>
+    public async Task<string> ExportAllAsync()
+    {
+        var zones = await RunAsync("zone", "list", "--json");
+        var text = new System.Text.StringBuilder();
+        foreach (var zone in System.Text.Json.JsonDocument.Parse(zones.Output).RootElement.EnumerateArray())
+            text.Append((await RunAsync("zone", "export", zone.GetProperty("zone").GetString()!)).Output);
+        return text.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Server is not null)
+            await Server.DisposeAsync();
+        Directory.Delete(Folder, recursive: true);
+    }
+}
