@@ -66,54 +66,45 @@ public sealed class DnsServerHost : IAsyncDisposable
         }
     }
 
-    // Port 0 takes the port the first UDP socket is given for every other socket; a clash on a later socket
+    // Port 0 takes the port the first UDP group is given for every other socket; a clash on a later socket
     // (the port was free for UDP but not TCP) starts over with a new port.
     private void Bind(ServerOptions options, ILogger log)
     {
         const int attempts = 20;
+        int loops = Math.Max(1, Environment.ProcessorCount);
         for (int attempt = 1; ; attempt++)
         {
-            var sockets = new List<(Socket Udp, Socket Tcp)>();
+            var bound = new List<(Socket[] Udp, Socket Tcp)>();
             int port = options.Port;
             try
             {
                 foreach (var address in options.Listen)
                 {
-                    var udp = ListenSocket.Bind(address, port, ProtocolType.Udp);
-                    port = ((IPEndPoint)udp.LocalEndPoint!).Port;
-                    Socket tcp;
+                    var udp = ListenSocket.BindUdpGroup(address, port, loops);
+                    port = ((IPEndPoint)udp[0].LocalEndPoint!).Port;
                     try
                     {
-                        tcp = ListenSocket.Bind(address, port, ProtocolType.Tcp);
+                        bound.Add((udp, ListenSocket.BindTcp(address, port)));
                     }
                     catch
                     {
-                        udp.Dispose();
+                        Array.ForEach(udp, s => s.Dispose());
                         throw;
                     }
-                    sockets.Add((udp, tcp));
                 }
             }
             catch (SocketException e) when (options.Port == 0 && e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < attempts)
             {
-                foreach (var (udp, tcp) in sockets)
-                {
-                    udp.Dispose();
-                    tcp.Dispose();
-                }
+                Release(bound);
                 continue;
             }
             catch
             {
-                foreach (var (udp, tcp) in sockets)
-                {
-                    udp.Dispose();
-                    tcp.Dispose();
-                }
+                Release(bound);
                 throw;
             }
             Port = port;
-            foreach (var (udp, tcp) in sockets)
+            foreach (var (udp, tcp) in bound)
             {
                 _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log));
                 _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections));
@@ -122,10 +113,19 @@ public sealed class DnsServerHost : IAsyncDisposable
         }
     }
 
+    private static void Release(List<(Socket[] Udp, Socket Tcp)> bound)
+    {
+        foreach (var (udp, tcp) in bound)
+        {
+            Array.ForEach(udp, s => s.Dispose());
+            tcp.Dispose();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var listener in _udp)
-            await listener.DisposeAsync();
+            listener.Dispose();
         foreach (var listener in _tcp)
             await listener.DisposeAsync();
         await _snapshots.DisposeAsync();

@@ -3,22 +3,54 @@ using System.Net.Sockets;
 
 namespace MiniDns.Server;
 
-/// <summary>Binds the UDP and TCP sockets of one listen address.</summary>
+/// <summary>Binds the sockets of one listen address: a group of UDP sockets sharing the port, and a TCP listener.</summary>
 public static class ListenSocket
 {
-    public static Socket Bind(IPAddress address, int port, ProtocolType protocol)
+    private const int SolSocket = 1;  // SOL_SOCKET on Linux
+    private const int SoReusePort = 15;
+
+    /// <summary>
+    /// Binds <paramref name="count"/> UDP sockets to one port with SO_REUSEPORT (Linux). Linux lets any socket
+    /// with SO_REUSEPORT of the same user join a port, so a plain probe bind runs first: if another process
+    /// holds the port, it fails with AddressAlreadyInUse and nothing is shared by accident.
+    /// </summary>
+    public static Socket[] BindUdpGroup(IPAddress address, int port, int count)
     {
-        var socket = protocol == ProtocolType.Udp
-            ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
-            : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using (var probe = Create(address, ProtocolType.Udp))
+        {
+            probe.Bind(new IPEndPoint(address, port));
+            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+        if (!OperatingSystem.IsLinux())
+            count = 1;
+        var sockets = new List<Socket>(count);
         try
         {
-            // IPv6-only, so a separate IPv4 socket may own the same port.
-            if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                socket.DualMode = false;
+            for (int i = 0; i < count; i++)
+            {
+                var socket = Create(address, ProtocolType.Udp);
+                sockets.Add(socket);
+                if (count > 1)
+                    socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+                socket.Bind(new IPEndPoint(address, port));
+            }
+            return [.. sockets];
+        }
+        catch
+        {
+            foreach (var socket in sockets)
+                socket.Dispose();
+            throw;
+        }
+    }
+
+    public static Socket BindTcp(IPAddress address, int port)
+    {
+        var socket = Create(address, ProtocolType.Tcp);
+        try
+        {
             socket.Bind(new IPEndPoint(address, port));
-            if (protocol == ProtocolType.Tcp)
-                socket.Listen(512);
+            socket.Listen(512);
             return socket;
         }
         catch
@@ -26,5 +58,16 @@ public static class ListenSocket
             socket.Dispose();
             throw;
         }
+    }
+
+    private static Socket Create(IPAddress address, ProtocolType protocol)
+    {
+        var socket = protocol == ProtocolType.Udp
+            ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        // IPv6-only, so a separate IPv4 socket may own the same port.
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+            socket.DualMode = false;
+        return socket;
     }
 }

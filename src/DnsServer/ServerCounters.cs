@@ -2,25 +2,43 @@ using MiniDns.Wire;
 
 namespace MiniDns.Server;
 
-/// <summary>Monotonic counters, safe to read from any thread (queries by transport and rcode, reloads, refusals).</summary>
+/// <summary>
+/// Every counter of the server, summed on read from the per-loop <see cref="QueryCounters"/>: queries by
+/// transport and rcode, dropped messages, reloads, TCP refusals and idle timeouts. All only grow, so they
+/// can be scraped.
+/// </summary>
 public sealed class ServerCounters
 {
-    private readonly Counter[] _byRcode = Enumerable.Range(0, 24).Select(_ => new Counter()).ToArray();
+    private readonly List<QueryCounters> _udpLoops = [];
+    private long _reloads, _reloadFailures, _tcpRefused, _tcpIdleTimeouts;
 
-    public Counter UdpQueries { get; } = new();
-    public Counter TcpQueries { get; } = new();
-    public Counter Dropped { get; } = new();
-    public Counter Reloads { get; } = new();
-    public Counter ReloadFailures { get; } = new();
-    public Counter TcpConnectionsRefused { get; } = new();
-    public Counter TcpIdleTimeouts { get; } = new();
+    public QueryCounters Tcp { get; } = new(shared: true);
 
-    public Counter ByRcode(ResponseCode rcode) => _byRcode[Math.Min((int)rcode, _byRcode.Length - 1)];
-
-    public sealed class Counter
+    public QueryCounters NewUdpLoop()
     {
-        private long _value;
-        public long Value => Interlocked.Read(ref _value);
-        public void Increment() => Interlocked.Increment(ref _value);
+        var counters = new QueryCounters(shared: false);
+        lock (_udpLoops)
+            _udpLoops.Add(counters);
+        return counters;
+    }
+
+    public long UdpQueries => Sum(c => c.Queries);
+    public long TcpQueries => Tcp.Queries;
+    public long Dropped => Sum(c => c.Dropped) + Tcp.Dropped;
+    public long Answered(ResponseCode rcode) => Sum(c => c.Answered(rcode)) + Tcp.Answered(rcode);
+    public long Reloads => Interlocked.Read(ref _reloads);
+    public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
+    public long TcpConnectionsRefused => Interlocked.Read(ref _tcpRefused);
+    public long TcpIdleTimeouts => Interlocked.Read(ref _tcpIdleTimeouts);
+
+    public void CountReload() => Interlocked.Increment(ref _reloads);
+    public void CountReloadFailure() => Interlocked.Increment(ref _reloadFailures);
+    public void CountTcpRefused() => Interlocked.Increment(ref _tcpRefused);
+    public void CountTcpIdleTimeout() => Interlocked.Increment(ref _tcpIdleTimeouts);
+
+    private long Sum(Func<QueryCounters, long> read)
+    {
+        lock (_udpLoops)
+            return _udpLoops.Sum(read);
     }
 }

@@ -70,13 +70,13 @@ public sealed class SnapshotPublisher : IAsyncDisposable
             _current = next;
             _published.TrySetResult();
             _published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _counters.Reloads.Increment();
+            _counters.CountReload();
             _log.Information("Reloaded zones: {Zones} zones, {Records} records, version {Version} in {Elapsed:0} ms",
                 next.Zones.Count, next.RecordCount, next.Version, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e) when (e is ZoneStoreException or ZoneDataException or LiteDB.LiteException or IOException)
         {
-            _counters.ReloadFailures.Increment();
+            _counters.CountReloadFailure();
             _log.Error("Reload failed, still serving version {Version}: {Error}", _current.Version, e.Message);
         }
     }

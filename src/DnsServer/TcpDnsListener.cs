@@ -59,7 +59,7 @@ public sealed class TcpDnsListener : IAsyncDisposable
             {
                 if (_connections.Count >= _maxConnections)
                 {
-                    _counters.TcpConnectionsRefused.Increment();
+                    _counters.CountTcpRefused();
                     client.Dispose();
                     continue;
                 }
@@ -89,15 +89,11 @@ public sealed class TcpDnsListener : IAsyncDisposable
                 int length = BinaryPrimitives.ReadUInt16BigEndian(request);
                 if (!await ReadExactlyAsync(client, request.AsMemory(0, length), idle.Token, allowEof: false))
                     return;
-                _counters.TcpQueries.Increment();
                 int answer = QueryProcessor.Process(request.AsSpan(0, length), response.AsSpan(2), _snapshots.Current, context, maxResponse: 65535);
                 QueryLog.Answered(_log, "tcp", remote, context, answer);
+                _counters.Tcp.Count(context, answer);
                 if (answer == 0)
-                {
-                    _counters.Dropped.Increment();
                     continue;
-                }
-                _counters.ByRcode(context.LastRcode).Increment();
                 BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)answer);
                 await client.SendAsync(response.AsMemory(0, 2 + answer), SocketFlags.None, cancel);
             }
@@ -105,7 +101,7 @@ public sealed class TcpDnsListener : IAsyncDisposable
         catch (OperationCanceledException)
         {
             if (!cancel.IsCancellationRequested)
-                _counters.TcpIdleTimeouts.Increment();
+                _counters.CountTcpIdleTimeout();
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

@@ -5,78 +5,83 @@ using Serilog;
 namespace MiniDns.Server;
 
 /// <summary>
-/// One UDP socket with a receive loop per core. Each loop owns its buffers and query context, reuses one
-/// SocketAddress (no EndPoint per datagram) and answers in place, so the steady state allocates nothing.
+/// UDP on one address: one socket per core, bound together with SO_REUSEPORT so the kernel spreads
+/// datagrams across them, each drained by its own thread in a blocking receive loop (as NSD's workers do).
+/// A loop owns its socket, buffers, query context and counters: loops share nothing but the snapshot, and
+/// the steady state allocates nothing. Where SO_REUSEPORT is missing, the loops share one socket.
 /// </summary>
-public sealed class UdpDnsListener : IAsyncDisposable
+public sealed class UdpDnsListener : IDisposable
 {
-    private readonly Socket _socket;
+    private readonly Socket[] _sockets;
     private readonly SnapshotPublisher _snapshots;
     private readonly ServerCounters _counters;
     private readonly ILogger _log;
-    private readonly CancellationTokenSource _stop = new();
-    private Task[] _loops = [];
+    private readonly List<Thread> _threads = [];
+    private volatile bool _stopping;
 
-    public UdpDnsListener(Socket socket, SnapshotPublisher snapshots, ServerCounters counters, ILogger log)
+    public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log)
     {
-        _socket = socket;
+        _sockets = sockets;
         _snapshots = snapshots;
         _counters = counters;
         _log = log;
     }
 
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_sockets[0].LocalEndPoint!;
 
     public void Start()
     {
-        _loops = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
-            .Select(_ => Task.Run(() => ReceiveLoopAsync(_stop.Token)))
-            .ToArray();
+        int loops = Math.Max(1, Environment.ProcessorCount);
+        for (int i = 0; i < loops; i++)
+        {
+            var socket = _sockets[i % _sockets.Length];
+            var counters = _counters.NewUdpLoop();
+            var thread = new Thread(() => ReceiveLoop(socket, counters)) { IsBackground = true, Name = $"udp-{LocalEndPoint}-{i}" };
+            _threads.Add(thread);
+            thread.Start();
+        }
     }
 
-    private async Task ReceiveLoopAsync(CancellationToken cancel)
+    private void ReceiveLoop(Socket socket, QueryCounters counters)
     {
-        var request = GC.AllocateUninitializedArray<byte>(65535, pinned: true);
-        var response = GC.AllocateUninitializedArray<byte>(65535, pinned: true);
-        var client = new SocketAddress(_socket.AddressFamily);
+        var request = GC.AllocateUninitializedArray<byte>(65535);
+        var response = GC.AllocateUninitializedArray<byte>(65535);
+        var client = new SocketAddress(socket.AddressFamily);
         var context = new QueryContext();
-        while (!cancel.IsCancellationRequested)
+        while (!_stopping)
         {
             try
             {
-                int received = await _socket.ReceiveFromAsync(request, SocketFlags.None, client, cancel);
-                _counters.UdpQueries.Increment();
+                int received = socket.ReceiveFrom(request, SocketFlags.None, client);
                 int length = QueryProcessor.Process(request.AsSpan(0, received), response, _snapshots.Current, context);
+                counters.Count(context, length);
                 QueryLog.Answered(_log, "udp", client, context, length);
-                if (length == 0)
-                {
-                    _counters.Dropped.Increment();
-                    continue;
-                }
-                _counters.ByRcode(context.LastRcode).Increment();
-                await _socket.SendToAsync(response.AsMemory(0, length), SocketFlags.None, client, cancel);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                if (length > 0)
+                    socket.SendTo(response.AsSpan(0, length), SocketFlags.None, client);
             }
             catch (ObjectDisposedException)
             {
                 return;
             }
+            catch (SocketException e) when (_stopping || e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            {
+                if (_stopping)
+                    return;
+            }
             catch (SocketException e)
             {
-                // One client's unreachable port or a full send buffer must not stop the loop (as Technitium does).
+                // One client's unreachable port or a full send buffer must not stop the loop.
                 _log.Debug("UDP socket error {Error}, loop continues", e.SocketErrorCode);
             }
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
-        await _stop.CancelAsync();
-        _socket.Dispose();
-        await Task.WhenAll(_loops);
-        _stop.Dispose();
+        _stopping = true;
+        foreach (var socket in _sockets)
+            socket.Dispose(); // unblocks the receive of each loop
+        foreach (var thread in _threads)
+            thread.Join();
     }
 }
