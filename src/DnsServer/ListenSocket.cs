@@ -8,6 +8,9 @@ public static class ListenSocket
 {
     private const int SolSocket = 1;  // SOL_SOCKET on Linux
     private const int SoReusePort = 15;
+    private const int SoReceiveBufferForce = 33;
+    /// <summary>Room for a burst (or a pause of the loop) of about 8,000 queries before the kernel drops any.</summary>
+    private const int ReceiveBufferBytes = 4 << 20;
 
     /// <summary>
     /// Binds <paramref name="count"/> UDP sockets to one port with SO_REUSEPORT (Linux). Linux lets any socket
@@ -32,6 +35,7 @@ public static class ListenSocket
                 sockets.Add(socket);
                 if (count > 1)
                     socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+                EnlargeReceiveBuffer(socket);
                 socket.Bind(new IPEndPoint(address, port));
             }
             return [.. sockets];
@@ -42,6 +46,25 @@ public static class ListenSocket
                 socket.Dispose();
             throw;
         }
+    }
+
+    // SO_RCVBUF is capped by net.core.rmem_max (about 208 KiB by default); root may go past it with
+    // SO_RCVBUFFORCE, as NSD does.
+    private static void EnlargeReceiveBuffer(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                socket.SetRawSocketOption(SolSocket, SoReceiveBufferForce, BitConverter.GetBytes(ReceiveBufferBytes));
+                return;
+            }
+            catch (SocketException)
+            {
+                // not privileged: fall back to what the system allows
+            }
+        }
+        socket.ReceiveBufferSize = ReceiveBufferBytes;
     }
 
     public static Socket BindTcp(IPAddress address, int port)

@@ -36,12 +36,64 @@ public sealed class UdpDnsListener : IDisposable
         {
             var socket = _sockets[i % _sockets.Length];
             var counters = _counters.NewUdpLoop();
-            var thread = new Thread(() => ReceiveLoop(socket, counters)) { IsBackground = true, Name = $"udp-{LocalEndPoint}-{i}" };
+            var thread = new Thread(() =>
+            {
+                if (LinuxBatchedUdp.IsSupported())
+                    BatchedReceiveLoop(socket, counters);
+                else
+                    ReceiveLoop(socket, counters);
+            })
+            { IsBackground = true, Name = $"udp-{i}" };
             _threads.Add(thread);
             thread.Start();
         }
     }
 
+    // Linux: a batch of datagrams per system call (recvmmsg), answers sent together (sendmmsg).
+    private void BatchedReceiveLoop(Socket socket, QueryCounters counters)
+    {
+        using var batch = new LinuxBatchedUdp();
+        var context = new QueryContext();
+        bool added = false;
+        socket.SafeHandle.DangerousAddRef(ref added); // the descriptor stays ours while the loop runs
+        try
+        {
+            int fd = (int)socket.SafeHandle.DangerousGetHandle();
+            while (!_stopping)
+            {
+                int received;
+                try
+                {
+                    received = batch.Receive(fd);
+                }
+                catch (SocketException e)
+                {
+                    if (_stopping)
+                        return;
+                    _log.Debug("UDP receive error {Error}, loop continues", e.SocketErrorCode);
+                    continue;
+                }
+                int queued = 0;
+                for (int i = 0; i < received; i++)
+                {
+                    int length = QueryProcessor.Process(batch.Request(i), batch.ResponseBuffer(i), _snapshots.Current, context);
+                    counters.Count(context, length);
+                    if (_log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
+                        QueryLog.Answered(_log, "udp", batch.Sender(i, socket.AddressFamily), context, length);
+                    if (length > 0)
+                        batch.Queue(queued++, i, length);
+                }
+                if (queued > 0)
+                    batch.SendQueued(fd, queued);
+            }
+        }
+        finally
+        {
+            socket.SafeHandle.DangerousRelease();
+        }
+    }
+
+    // Elsewhere: one datagram per call through the portable Socket API.
     private void ReceiveLoop(Socket socket, QueryCounters counters)
     {
         var request = GC.AllocateUninitializedArray<byte>(65535);
@@ -80,7 +132,18 @@ public sealed class UdpDnsListener : IDisposable
     {
         _stopping = true;
         foreach (var socket in _sockets)
-            socket.Dispose(); // unblocks the receive of each loop
+        {
+            // shutdown(2) wakes a thread blocked in recvmmsg (Linux does so even on an unconnected UDP
+            // socket, though it answers ENOTCONN); close alone would not.
+            try
+            {
+                socket.Shutdown(SocketShutdown.Receive);
+            }
+            catch (SocketException)
+            {
+            }
+            socket.Dispose();
+        }
         foreach (var thread in _threads)
             thread.Join();
     }
