@@ -54,7 +54,7 @@ awk -v n="$names" 'BEGIN {
     for (i = 0; i < n; i++) {
         if (i % 3 == 0) o = "h" i; else if (i % 3 == 1) o = "h" i ".d" (i % 100); else o = "h" i ".s" (i % 10) ".d" (i % 100)
         printf "%s IN A 10.%d.%d.%d\n", o, int(i / 65536) % 256, int(i / 256) % 256, i % 256
-        if (i % 4 == 0) printf "%s IN AAAA 2001:db8::%x\n", o, i
+        if (i % 4 == 0) printf "%s IN AAAA 2001:db8::%x:%x\n", o, int(i / 65536), i % 65536
         if (i % 10 == 0) printf "%s IN TXT \"name %d\"\n", o, i
         if (i % 20 == 0) { printf "%s IN MX 10 mail\n", o; printf "c%d IN CNAME %s\n", i, o }
     }
@@ -77,11 +77,12 @@ port=$((20000 + RANDOM % 20000))
 
 now_ms() { date +%s%3N; }
 
-# Waits (at most 120 s) until the server answers; prints the milliseconds since $1.
+# Waits (at most 300 s) until the server answers; prints the milliseconds since $1.
 wait_answer() {
-    local started=$1 deadline=$(( $(date +%s) + 120 ))
+    local started=$1 deadline=$(( $(date +%s) + 300 ))
     until dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 ns1.bench.test A 2>/dev/null | grep -q 127.0.0.1; do
-        [ "$(date +%s)" -lt "$deadline" ] || { echo "load.sh: server did not answer in 120 s" >&2; exit 1; }
+        kill -0 "$server_pid" 2>/dev/null || { echo "load.sh: the server exited; its log: $work/*.log" >&2; tail -5 "$work"/*.log "$work"/nsd/log 2>/dev/null >&2; exit 1; }
+        [ "$(date +%s)" -lt "$deadline" ] || { echo "load.sh: server did not answer in 300 s" >&2; exit 1; }
         sleep 0.02
     done
     echo $(( $(now_ms) - started ))

@@ -1,0 +1,59 @@
+using System.Text;
+using MiniDns.Wire;
+using MiniDns.Zones;
+
+namespace MiniDns.Benchmarks;
+
+/// <summary>The zones the benchmarks answer from: a hand-made one with each kind of answer, and generated large ones.</summary>
+public static class BenchmarkZones
+{
+    public const string Example = """
+        $ORIGIN example.test.
+        $TTL 3600
+        @ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+        @ IN NS ns1
+        @ IN NS ns2
+        @ IN MX 10 mail
+        ns1 IN A 192.0.2.1
+        ns2 IN A 192.0.2.2
+        mail IN A 192.0.2.25
+        www IN A 192.0.2.80
+        alias IN CNAME chain
+        chain IN CNAME www
+        *.wild IN A 192.0.2.99
+        sub IN NS ns.sub
+        ns.sub IN A 192.0.2.53
+        """;
+
+    /// <summary>About 3 KB of TXT: truncated over UDP.</summary>
+    public static string Big => "$ORIGIN big.test.\n$TTL 60\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n"
+        + string.Concat(Enumerable.Range(0, 30).Select(i => $"@ IN TXT \"{new string('x', 90)}{i:D2}\"\n"));
+
+    /// <summary>A zone of <paramref name="names"/> names across three levels, as bench/load.sh makes it.</summary>
+    public static MasterFile Generated(int names)
+    {
+        var text = new StringBuilder("$ORIGIN bench.test.\n$TTL 3600\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\n");
+        for (int i = 0; i < names; i++)
+        {
+            string owner = (i % 3) switch { 0 => $"h{i}", 1 => $"h{i}.d{i % 100}", _ => $"h{i}.s{i % 10}.d{i % 100}" };
+            text.Append(owner).Append(" IN A 10.").Append((i >> 16) & 255).Append('.').Append((i >> 8) & 255).Append('.').Append(i & 255).Append('\n');
+            if (i % 4 == 0)
+                text.Append(owner).Append(" IN AAAA 2001:db8::").Append((i >> 16).ToString("x")).Append(':').Append((i & 0xFFFF).ToString("x")).Append('\n');
+        }
+        return MasterFileParser.Parse(text.ToString(), "bench.test.zone");
+    }
+
+    public static ZoneSnapshot Snapshot(params string[] texts) =>
+        new(texts.Select(t => MasterFileParser.Parse(t, "bench.zone")).Select(f => ZoneBuilder.Build(f.Origin!, f.Records)));
+
+    public static byte[] Query(string name, ushort type, int? edns = null)
+    {
+        NameText.TryParse(name, [], out var wire, out _);
+        var message = new List<byte> { 0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, (byte)(edns is null ? 0 : 1) };
+        message.AddRange(wire);
+        message.AddRange([(byte)(type >> 8), (byte)type, 0, 1]);
+        if (edns is { } size)
+            message.AddRange([0, 0, 41, (byte)(size >> 8), (byte)size, 0, 0, 0, 0, 0, 0]);
+        return [.. message];
+    }
+}
