@@ -16,8 +16,8 @@ public sealed partial class ZoneStore
 
     // In shared mode every LiteDB call opens and closes the file, so a query must be read to the end
     // before the next one starts: a nested query would close the file under the outer cursor.
-    public IReadOnlyList<ZoneSummary> ListZones() => Guard(() => _zones.FindAll().ToList()
-        .Select(z => new ZoneSummary(z["_id"].AsString, (uint)z["serial"].AsInt64, _records.Count(Query.EQ("zone", z["_id"].AsString))))
+    public IReadOnlyList<ZoneSummary> ListZones() => Guard(() => _zones.FindAll()
+        .Select(z => new ZoneSummary(z["_id"].AsString, (uint)z["serial"].AsInt64, z["records"].AsInt32))
         .OrderBy(z => z.Origin, StringComparer.Ordinal)
         .ToList());
 
@@ -60,7 +60,7 @@ public sealed partial class ZoneStore
         {
             if (!_zones.Delete(key))
                 return false;
-            _records.DeleteMany(Query.EQ("zone", key));
+            _names.DeleteMany(Query.EQ("z", key));
             return true;
         });
     }
@@ -81,31 +81,22 @@ public sealed partial class ZoneStore
         string zone = NameText.Format(origin), name = NameText.Format(owner);
         bool written = Write(() =>
         {
-            var existing = _records.Find(Query.EQ("name", name)).ToList();
-            var set = existing.Where(d => d["type"].AsInt32 == type).ToList();
-            uint setTtl = ttl ?? (set.Count > 0 ? (uint)set[0]["ttl"].AsInt64 : DefaultTtl);
-            bool present = set.Any(d => d["data"].AsBinary.AsSpan().SequenceEqual(data));
-            bool ttlChanges = set.Any(d => (uint)d["ttl"].AsInt64 != setTtl);
+            var existing = ReadName(name);
+            var set = existing.Where(r => r.Type == type).ToList();
+            uint setTtl = ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
+            bool present = set.Any(r => r.Data.AsSpan().SequenceEqual(data));
+            bool ttlChanges = set.Any(r => r.Ttl != setTtl);
             if (present && !ttlChanges)
                 return false;
 
-            var after = existing.Select(ToRecord).Where(r => r.Type != type).ToList();
-            after.AddRange(set.Select(d => ToRecord(d) with { Ttl = setTtl }));
-            var added = new ZoneRecord(owner, type, setTtl, data);
+            var after = existing.Select(r => r.Type == type ? r with { Ttl = setTtl } : r).ToList();
             if (!present)
-                after.Add(added);
+                after.Add(new ZoneRecord(owner, type, setTtl, data));
             var errors = ZoneRules.CheckOwner(origin, after);
             if (errors.Count > 0)
                 throw new ZoneStoreException(errors[0]);
-
-            foreach (var doc in set.Where(d => (uint)d["ttl"].AsInt64 != setTtl))
-            {
-                doc["ttl"] = (long)setTtl;
-                _records.Update(doc);
-            }
-            if (!present)
-                _records.Insert(ToDocument(zone, added));
-            BumpSerial(zone);
+            _names.Upsert(ToDocument(zone, after));
+            BumpSerial(zone, after.Count - existing.Count);
             return true;
         });
         return written ? EditOutcome.Written : EditOutcome.Unchanged;
@@ -123,23 +114,25 @@ public sealed partial class ZoneStore
         int removed = 0;
         Write(() =>
         {
-            var existing = _records.Find(Query.EQ("name", name)).ToList();
-            var doomed = existing.Where(d => (type is null || d["type"].AsInt32 == type)
-                && (data is null || d["data"].AsBinary.AsSpan().SequenceEqual(data))).ToList();
+            var existing = ReadName(name);
+            var doomed = existing.Where(r => (type is null || r.Type == type) && (data is null || r.Data.AsSpan().SequenceEqual(data))).ToList();
             if (doomed.Count == 0)
                 return false;
             if (owner.Length == origin.Length)
             {
-                if (doomed.Any(d => d["type"].AsInt32 == RecordType.SOA))
+                if (doomed.Any(r => r.Type == RecordType.SOA))
                     throw new ZoneStoreException($"the SOA of {zone} cannot be removed (remove the zone instead)");
-                int ns = existing.Count(d => d["type"].AsInt32 == RecordType.NS);
-                if (ns > 0 && doomed.Count(d => d["type"].AsInt32 == RecordType.NS) == ns)
+                int ns = existing.Count(r => r.Type == RecordType.NS);
+                if (ns > 0 && doomed.Count(r => r.Type == RecordType.NS) == ns)
                     throw new ZoneStoreException($"the last NS records of {zone} cannot be removed: a zone needs a name server");
             }
-            foreach (var doc in doomed)
-                _records.Delete(doc["_id"]);
+            var kept = existing.Except(doomed).ToList();
+            if (kept.Count == 0)
+                _names.Delete(name);
+            else
+                _names.Update(ToDocument(zone, kept));
             removed = doomed.Count;
-            BumpSerial(zone);
+            BumpSerial(zone, -removed);
             return true;
         });
         return removed;
@@ -148,19 +141,19 @@ public sealed partial class ZoneStore
     /// <summary>Every record, or those of one zone (by its origin), or those of one name.</summary>
     public IReadOnlyList<ZoneRecord> ListRecords(byte[]? zoneOrName) => Guard(() =>
     {
-        IEnumerable<BsonDocument> docs;
+        IEnumerable<ZoneRecord> records;
         if (zoneOrName is null)
         {
-            docs = _records.FindAll();
+            records = _names.FindAll().SelectMany(ToRecords);
         }
         else
         {
             string key = NameText.Format(DnsName.ToLowerCopy(zoneOrName));
-            docs = _zones.FindById(key) is not null
-                ? _records.Find(Query.EQ("zone", key))
-                : _records.Find(Query.EQ("name", key));
+            records = _zones.FindById(key) is not null
+                ? _names.Find(Query.EQ("z", key)).SelectMany(ToRecords)
+                : ReadName(key);
         }
-        return (IReadOnlyList<ZoneRecord>)docs.Select(ToRecord)
+        return (IReadOnlyList<ZoneRecord>)records
             .OrderBy(r => r.Type != RecordType.SOA)
             .ThenBy(r => r.OwnerText, StringComparer.Ordinal)
             .ThenBy(r => r.Type)
@@ -168,16 +161,20 @@ public sealed partial class ZoneStore
             .ToList();
     });
 
-    // Every edit moves the serial forward, so secondaries see the zone changed (RFC 1982, RFC 1996).
-    private void BumpSerial(string zone)
+    private List<ZoneRecord> ReadName(string name) => _names.FindById(name) is { } doc ? ToRecords(doc).ToList() : [];
+
+    // Every edit moves the serial forward, so secondaries see the zone changed (RFC 1982, RFC 1996), and
+    // keeps the zone's record count.
+    private void BumpSerial(string zone, int recordDelta)
     {
-        var soa = _records.FindOne(Query.And(Query.EQ("name", zone), Query.EQ("type", (int)RecordType.SOA)))
+        var apex = ReadName(zone);
+        var soa = apex.FirstOrDefault(r => r.Type == RecordType.SOA)
             ?? throw new ZoneStoreException($"zone {zone} has no SOA record in the store");
-        uint serial = SoaSerial.Next(SoaSerial.Read(soa["data"].AsBinary), Today);
-        soa["data"] = SoaSerial.With(soa["data"].AsBinary, serial);
-        _records.Update(soa);
+        uint serial = SoaSerial.Next(SoaSerial.Read(soa.Data), Today);
+        _names.Update(ToDocument(zone, apex.Select(r => r.Type == RecordType.SOA ? r with { Data = SoaSerial.With(r.Data, serial) } : r).ToList()));
         var doc = _zones.FindById(zone);
         doc["serial"] = (long)serial;
+        doc["records"] = doc["records"].AsInt32 + recordDelta;
         _zones.Update(doc);
     }
 

@@ -6,16 +6,18 @@ namespace MiniDns.Storage;
 
 /// <summary>
 /// The zone store: one LiteDB file opened in shared mode, so the CLI can write while the server runs.
-/// Collections: <c>zones</c> (origin, serial), <c>records</c> (zone, owner, type, TTL, wire data) and <c>meta</c>,
-/// whose change counter every edit bumps in the same transaction; readers poll it to know when to rebuild.
-/// The only code that knows LiteDB.
+/// Collections: <c>zones</c> (origin, serial, record count); <c>names</c>, one document per owner name
+/// (<c>_id</c> the lowercase name, <c>z</c> its zone, <c>r</c> its records as type, TTL and wire data), so an
+/// edit touches one document and a load reads one per name; and <c>meta</c>, whose change counter every
+/// edit bumps in the same transaction, polled by readers to know when to rebuild. The only code that
+/// knows LiteDB.
 /// </summary>
 public sealed partial class ZoneStore : IDisposable
 {
     private const string ChangeCounterId = "changes";
     private readonly LiteDatabase _db;
     private readonly ILiteCollection<BsonDocument> _zones;
-    private readonly ILiteCollection<BsonDocument> _records;
+    private readonly ILiteCollection<BsonDocument> _names;
     private readonly ILiteCollection<BsonDocument> _meta;
 
     public ZoneStore(string path)
@@ -24,13 +26,9 @@ public sealed partial class ZoneStore : IDisposable
         RefuseForeignFile(Path);
         _db = Guard(() => new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Shared }));
         _zones = _db.GetCollection("zones");
-        _records = _db.GetCollection("records");
+        _names = _db.GetCollection("names");
         _meta = _db.GetCollection("meta");
-        Guard(() =>
-        {
-            _records.EnsureIndex("zone");
-            return _records.EnsureIndex("name");
-        });
+        Guard(() => _names.EnsureIndex("z"));
     }
 
     public string Path { get; }
@@ -53,11 +51,11 @@ public sealed partial class ZoneStore : IDisposable
             long version = ReadChangeCounter();
             var byZone = new Dictionary<string, List<ZoneRecord>>(StringComparer.Ordinal);
             foreach (var zone in _zones.FindAll())
-                byZone[zone["_id"].AsString] = [];
-            foreach (var doc in _records.FindAll())
+                byZone[zone["_id"].AsString] = new List<ZoneRecord>(zone["records"].AsInt32);
+            foreach (var doc in _names.FindAll())
             {
-                if (byZone.TryGetValue(doc["zone"].AsString, out var list))
-                    list.Add(ToRecord(doc));
+                if (byZone.TryGetValue(doc["z"].AsString, out var list))
+                    list.AddRange(ToRecords(doc));
             }
             var zones = new List<Zone>(byZone.Count);
             foreach (var (origin, records) in byZone)
@@ -116,10 +114,15 @@ public sealed partial class ZoneStore : IDisposable
                     uint old = (uint)existing["serial"].AsInt64;
                     if (!SoaSerial.IsAfter(serial, old))
                         records = WithSerial(records, SoaSerial.Next(old, Today));
-                    _records.DeleteMany(Query.EQ("zone", key));
+                    _names.DeleteMany(Query.EQ("z", key));
                 }
-                _zones.Upsert(new BsonDocument { ["_id"] = key, ["serial"] = (long)SoaSerial.Read(records.First(r => r.Type == RecordType.SOA).Data) });
-                _records.InsertBulk(records.Select(r => ToDocument(key, r)));
+                _zones.Upsert(new BsonDocument
+                {
+                    ["_id"] = key,
+                    ["serial"] = (long)SoaSerial.Read(records.First(r => r.Type == RecordType.SOA).Data),
+                    ["records"] = records.Count,
+                });
+                _names.InsertBulk(records.GroupBy(r => r.OwnerText, StringComparer.Ordinal).Select(g => ToDocument(key, g.ToList())));
             }
             return true;
         });
@@ -176,17 +179,22 @@ public sealed partial class ZoneStore : IDisposable
     /// <summary>The day used for date-based serials; UTC so every editor agrees.</summary>
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 
-    private static BsonDocument ToDocument(string zone, ZoneRecord record) => new()
+    private static BsonDocument ToDocument(string zone, IReadOnlyList<ZoneRecord> records) => new()
     {
-        ["zone"] = zone,
-        ["name"] = record.OwnerText,
-        ["type"] = (int)record.Type,
-        ["ttl"] = (long)record.Ttl,
-        ["data"] = record.Data,
+        ["_id"] = records[0].OwnerText,
+        ["z"] = zone,
+        ["r"] = new BsonArray(records.Select(r => new BsonDocument { ["t"] = (int)r.Type, ["l"] = (long)r.Ttl, ["d"] = r.Data })),
     };
 
-    private static ZoneRecord ToRecord(BsonDocument doc) =>
-        new(ParseName(doc["name"].AsString), (ushort)doc["type"].AsInt32, (uint)doc["ttl"].AsInt64, doc["data"].AsBinary);
+    private static IEnumerable<ZoneRecord> ToRecords(BsonDocument doc)
+    {
+        var owner = ParseName(doc["_id"].AsString);
+        foreach (var item in doc["r"].AsArray)
+        {
+            var record = item.AsDocument;
+            yield return new ZoneRecord(owner, (ushort)record["t"].AsInt32, (uint)record["l"].AsInt64, record["d"].AsBinary);
+        }
+    }
 
     private static byte[] ParseName(string text) =>
         NameText.TryParse(text, [], out var name, out var error)
