@@ -12,47 +12,55 @@ public static class ZoneBuilder
     {
         origin = DnsName.ToLowerCopy(origin);
         var errors = new List<string>();
-        var byOwner = new Dictionary<byte[], Dictionary<ushort, List<ZoneRecord>>>(NameComparer.Instance);
-        int count = 0;
+        var valid = new List<ZoneRecord>(records is IReadOnlyCollection<ZoneRecord> known ? known.Count : 16);
         foreach (var record in records)
         {
-            var owner = DnsName.ToLowerCopy(record.Owner);
+            var owner = IsLower(record.Owner) ? record.Owner : DnsName.ToLowerCopy(record.Owner);
             if (!DnsName.IsSubdomainOf(owner, origin))
-            {
                 errors.Add($"{record.OwnerText} is outside zone {NameText.Format(origin)}");
-                continue;
-            }
-            if (RecordType.IsQuestionOnly(record.Type))
-            {
+            else if (RecordType.IsQuestionOnly(record.Type))
                 errors.Add($"{record.OwnerText}: {record.TypeText} cannot be stored in a zone");
-                continue;
-            }
-            if (!byOwner.TryGetValue(owner, out var types))
-                byOwner[owner] = types = [];
-            if (!types.TryGetValue(record.Type, out var list))
-                types[record.Type] = list = [];
-            // RFC 2181 5: an RRset holds no duplicate records.
-            if (!list.Any(r => r.Data.AsSpan().SequenceEqual(record.Data)))
-            {
-                list.Add(record);
-                count++;
-            }
+            else
+                valid.Add(ReferenceEquals(owner, record.Owner) ? record : record with { Owner = owner });
         }
-        if (!byOwner.TryGetValue(origin, out var apexTypes) || !apexTypes.TryGetValue(RecordType.SOA, out var soas))
+
+        // Sorted by owner, type and data, each RRset is a run, and duplicates (RFC 2181 5) sit side by side.
+        var sorted = valid.ToArray();
+        Array.Sort(sorted, CompareRecords);
+        var nodes = new Dictionary<byte[], ZoneNode>(sorted.Length + sorted.Length / 4, NameComparer.Instance);
+        var sets = new List<RRset>(4);
+        var data = new List<byte[]>(4);
+        int count = 0;
+        for (int i = 0; i < sorted.Length;)
+        {
+            var owner = sorted[i].Owner;
+            sets.Clear();
+            while (i < sorted.Length && sorted[i].Owner.AsSpan().SequenceEqual(owner))
+            {
+                ushort type = sorted[i].Type;
+                uint ttl = uint.MaxValue;
+                data.Clear();
+                for (; i < sorted.Length && sorted[i].Type == type && sorted[i].Owner.AsSpan().SequenceEqual(owner); i++)
+                {
+                    ttl = Math.Min(ttl, sorted[i].Ttl);
+                    if (data.Count == 0 || !data[^1].AsSpan().SequenceEqual(sorted[i].Data))
+                        data.Add(sorted[i].Data);
+                }
+                count += data.Count;
+                sets.Add(new RRset(owner, type, ttl, [.. data]));
+            }
+            nodes[owner] = new ZoneNode(owner, [.. sets]);
+        }
+
+        var apex = nodes.GetValueOrDefault(origin);
+        int soas = apex?.Find(RecordType.SOA)?.Records.Length ?? 0;
+        if (soas == 0)
             errors.Add($"zone {NameText.Format(origin)} has no SOA record at its apex");
-        else if (soas.Count != 1)
-            errors.Add($"zone {NameText.Format(origin)} has {soas.Count} SOA records; exactly one is allowed");
+        else if (soas != 1)
+            errors.Add($"zone {NameText.Format(origin)} has {soas} SOA records; exactly one is allowed");
         if (errors.Count > 0)
             throw new ZoneDataException(errors);
 
-        var nodes = new Dictionary<byte[], ZoneNode>(byOwner.Count * 2, NameComparer.Instance);
-        foreach (var (owner, types) in byOwner)
-        {
-            var sets = types.OrderBy(t => t.Key)
-                .Select(t => new RRset(owner, t.Key, t.Value.Min(r => r.Ttl), t.Value.Select(r => r.Data).ToArray()))
-                .ToArray();
-            nodes[owner] = new ZoneNode(owner, sets);
-        }
         AddEmptyNonTerminals(origin, nodes);
         foreach (var node in nodes.Values)
             Annotate(node, origin, nodes);
@@ -61,8 +69,18 @@ public static class ZoneBuilder
             foreach (var set in node.Sets)
                 set.Additional = FindAdditional(set, origin, nodes);
         }
-        return new Zone(origin, nodes, nodes[origin].Find(RecordType.SOA)!, count);
+        return new Zone(origin, nodes, apex!.Find(RecordType.SOA)!, count);
     }
+
+    private static int CompareRecords(ZoneRecord a, ZoneRecord b)
+    {
+        int order = a.Owner.AsSpan().SequenceCompareTo(b.Owner);
+        if (order == 0)
+            order = a.Type.CompareTo(b.Type);
+        return order != 0 ? order : a.Data.AsSpan().SequenceCompareTo(b.Data);
+    }
+
+    private static bool IsLower(ReadOnlySpan<byte> name) => !name.ContainsAnyInRange((byte)'A', (byte)'Z');
 
     // Every ancestor of a name, up to the apex, exists (RFC 4592 2.2.2): add the missing ones as empty nodes.
     private static void AddEmptyNonTerminals(byte[] origin, Dictionary<byte[], ZoneNode> nodes)
@@ -98,19 +116,25 @@ public static class ZoneBuilder
         int offset = RecordLayout.TargetNameOffset(set.Type);
         if (offset < 0)
             return [];
-        var found = new List<RRset>();
+        List<RRset>? found = null;
+        var lookup = nodes.GetAlternateLookup<ReadOnlySpan<byte>>();
+        Span<byte> target = stackalloc byte[DnsName.MaxLength];
         foreach (var data in set.Records)
         {
-            var target = DnsName.ToLowerCopy(data.AsSpan(offset));
-            if (!DnsName.IsSubdomainOf(target, origin) || !nodes.TryGetValue(target, out var node))
+            var name = data.AsSpan(offset);
+            name.CopyTo(target);
+            DnsName.ToLower(target[..name.Length]);
+            if (!DnsName.IsSubdomainOf(target[..name.Length], origin) || !lookup.TryGetValue(target[..name.Length], out var node))
                 continue;
             foreach (var type in (ReadOnlySpan<ushort>)[RecordType.A, RecordType.AAAA])
             {
                 var address = node.Find(type);
-                if (address is not null && !found.Contains(address))
+                if (address is not null && !(found ??= []).Contains(address))
                     found.Add(address);
             }
         }
+        if (found is null)
+            return [];
         return [.. found];
     }
 }
