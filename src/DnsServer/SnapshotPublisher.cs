@@ -58,21 +58,35 @@ public sealed class SnapshotPublisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Rebuilds when the store changed; a store that cannot be read keeps the old snapshot serving.</summary>
+    /// <summary>
+    /// Rebuilds when the store changed: from the change log when it covers the gap (only touched names are
+    /// read), else from the whole store. A store that cannot be read keeps the old snapshot serving.
+    /// </summary>
     public void ReloadIfChanged()
     {
         try
         {
-            if (_store.ReadChangeCounter() == _current.Version)
+            var current = _current;
+            if (_store.ReadChangeCounter() == current.Version)
                 return;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var next = _store.LoadSnapshot();
+            var changes = _store.ReadChangesSince(current.Version);
+            ZoneSnapshot next;
+            try
+            {
+                next = changes?.ApplyTo(current) ?? _store.LoadSnapshot();
+            }
+            catch (ZoneDataException) when (changes is not null)
+            {
+                next = _store.LoadSnapshot(); // the log did not fit what we hold: read it all
+            }
             _current = next;
             _published.TrySetResult();
             _published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _counters.CountReload();
-            _log.Information("Reloaded zones: {Zones} zones, {Records} records, version {Version} in {Elapsed:0} ms",
-                next.Zones.Count, next.RecordCount, next.Version, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            _log.Information("Reloaded zones ({Kind}): {Zones} zones, {Records} records, version {Version} in {Elapsed:0} ms",
+                changes is null ? "full" : "changed names", next.Zones.Count, next.RecordCount, next.Version,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e) when (e is ZoneStoreException or ZoneDataException or LiteDB.LiteException or IOException)
         {

@@ -61,6 +61,7 @@ public sealed partial class ZoneStore
             if (!_zones.Delete(key))
                 return false;
             _names.DeleteMany(Query.EQ("z", key));
+            TouchZone(key);
             return true;
         });
     }
@@ -96,6 +97,7 @@ public sealed partial class ZoneStore
             if (errors.Count > 0)
                 throw new ZoneStoreException(errors[0]);
             _names.Upsert(ToDocument(zone, after));
+            TouchName(zone, name);
             BumpSerial(zone, after.Count - existing.Count);
             return true;
         });
@@ -132,6 +134,7 @@ public sealed partial class ZoneStore
             else
                 _names.Update(ToDocument(zone, kept));
             removed = doomed.Count;
+            TouchName(zone, name);
             BumpSerial(zone, -removed);
             return true;
         });
@@ -172,6 +175,7 @@ public sealed partial class ZoneStore
             ?? throw new ZoneStoreException($"zone {zone} has no SOA record in the store");
         uint serial = SoaSerial.Next(SoaSerial.Read(soa.Data), Today);
         _names.Update(ToDocument(zone, apex.Select(r => r.Type == RecordType.SOA ? r with { Data = SoaSerial.With(r.Data, serial) } : r).ToList()));
+        TouchName(zone, zone);
         var doc = _zones.FindById(zone);
         doc["serial"] = (long)serial;
         doc["records"] = doc["records"].AsInt32 + recordDelta;

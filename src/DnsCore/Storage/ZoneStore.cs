@@ -19,6 +19,8 @@ public sealed partial class ZoneStore : IDisposable
     private readonly ILiteCollection<BsonDocument> _zones;
     private readonly ILiteCollection<BsonDocument> _names;
     private readonly ILiteCollection<BsonDocument> _meta;
+    private readonly ILiteCollection<BsonDocument> _changes;
+    private readonly List<(string Zone, string? Name)> _touched = [];
 
     public ZoneStore(string path)
     {
@@ -28,6 +30,7 @@ public sealed partial class ZoneStore : IDisposable
         _zones = _db.GetCollection("zones");
         _names = _db.GetCollection("names");
         _meta = _db.GetCollection("meta");
+        _changes = _db.GetCollection("changes");
         Guard(() => _names.EnsureIndex("z"));
     }
 
@@ -116,6 +119,7 @@ public sealed partial class ZoneStore : IDisposable
                         records = WithSerial(records, SoaSerial.Next(old, Today));
                     _names.DeleteMany(Query.EQ("z", key));
                 }
+                TouchZone(key);
                 _zones.Upsert(new BsonDocument
                 {
                     ["_id"] = key,
@@ -152,6 +156,7 @@ public sealed partial class ZoneStore : IDisposable
     private bool Write(Func<bool> edit)
     {
         Guard(() => _db.BeginTrans());
+        _touched.Clear();
         try
         {
             if (!edit())
@@ -161,6 +166,7 @@ public sealed partial class ZoneStore : IDisposable
             }
             long next = ReadChangeCounter() + 1;
             _meta.Upsert(new BsonDocument { ["_id"] = ChangeCounterId, ["value"] = next });
+            LogChanges(next);
             _db.Commit();
             return true;
         }

@@ -35,5 +35,18 @@ public sealed class Zone
 
     public IEnumerable<ZoneNode> Nodes => _nodes.Values;
 
+    /// <summary>Every record of the zone, as a builder takes them (RRsets carry one TTL).</summary>
+    public IEnumerable<ZoneRecord> EnumerateRecords()
+    {
+        foreach (var node in _nodes.Values)
+        {
+            foreach (var set in node.Sets)
+            {
+                foreach (var data in set.Records)
+                    yield return new ZoneRecord(node.Name, set.Type, set.Ttl, data);
+            }
+        }
+    }
+
     public override string ToString() => NameText.Format(Origin);
 }
