@@ -9,8 +9,8 @@ public static class ListenSocket
     private const int SolSocket = 1;  // SOL_SOCKET on Linux
     private const int SoReusePort = 15;
     private const int SoReceiveBufferForce = 33;
-    /// <summary>Room for a burst (or a pause of the loop) of about 8,000 queries before the kernel drops any.</summary>
-    private const int ReceiveBufferBytes = 4 << 20;
+    /// <summary>Room for a burst (or a pause of the loop) of about 16,000 queries before the kernel drops any.</summary>
+    private const int ReceiveBufferBytes = 16 << 20;
 
     /// <summary>
     /// Binds <paramref name="count"/> UDP sockets to one port with SO_REUSEPORT (Linux). Linux lets any socket
