@@ -70,7 +70,7 @@ public sealed record StoreChanges(long Version, IReadOnlyDictionary<string, Zone
 {
     /// <summary>
     /// A new snapshot: zones nobody touched are reused as they are; a zone with a few changed names is
-    /// rebuilt from its current records with those names' records replaced, without reading the store again.
+    /// patched (<see cref="ZonePatcher"/>) with those names' records, without reading the rest of the store.
     /// </summary>
     public ZoneSnapshot ApplyTo(ZoneSnapshot current)
     {
@@ -90,11 +90,10 @@ public sealed record StoreChanges(long Version, IReadOnlyDictionary<string, Zone
             }
             var old = current.Zones.FirstOrDefault(z => z.Origin.AsSpan().SequenceEqual(change.Origin))
                 ?? throw new ZoneDataException([$"zone {Wire.NameText.Format(change.Origin)} changed but is not loaded"]);
-            var changed = new HashSet<byte[]>(change.NameRecords.Keys.Select(ParseName), Wire.NameComparer.Instance);
-            var records = old.EnumerateRecords().Where(r => !changed.Contains(r.Owner)).ToList();
-            foreach (var list in change.NameRecords.Values)
-                records.AddRange(list);
-            zones.Add(ZoneBuilder.Build(change.Origin, records));
+            var names = new Dictionary<byte[], IReadOnlyList<ZoneRecord>>(Wire.NameComparer.Instance);
+            foreach (var (name, records) in change.NameRecords)
+                names[ParseName(name)] = records;
+            zones.Add(ZonePatcher.Apply(old, names));
         }
         return new ZoneSnapshot(zones, Version);
     }

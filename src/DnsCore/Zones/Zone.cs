@@ -35,6 +35,9 @@ public sealed class Zone
 
     public IEnumerable<ZoneNode> Nodes => _nodes.Values;
 
+    /// <summary>The node table itself, for <see cref="ZonePatcher"/> to copy.</summary>
+    internal Dictionary<byte[], ZoneNode> NodeTable => _nodes;
+
     /// <summary>Every record of the zone, as a builder takes them (RRsets carry one TTL).</summary>
     public IEnumerable<ZoneRecord> EnumerateRecords()
     {

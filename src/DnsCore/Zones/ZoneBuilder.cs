@@ -28,28 +28,16 @@ public static class ZoneBuilder
         var sorted = valid.ToArray();
         Array.Sort(sorted, CompareRecords);
         var nodes = new Dictionary<byte[], ZoneNode>(sorted.Length + sorted.Length / 4, NameComparer.Instance);
-        var sets = new List<RRset>(4);
-        var data = new List<byte[]>(4);
         int count = 0;
         for (int i = 0; i < sorted.Length;)
         {
-            var owner = sorted[i].Owner;
-            sets.Clear();
-            while (i < sorted.Length && sorted[i].Owner.AsSpan().SequenceEqual(owner))
-            {
-                ushort type = sorted[i].Type;
-                uint ttl = uint.MaxValue;
-                data.Clear();
-                for (; i < sorted.Length && sorted[i].Type == type && sorted[i].Owner.AsSpan().SequenceEqual(owner); i++)
-                {
-                    ttl = Math.Min(ttl, sorted[i].Ttl);
-                    if (data.Count == 0 || !data[^1].AsSpan().SequenceEqual(sorted[i].Data))
-                        data.Add(sorted[i].Data);
-                }
-                count += data.Count;
-                sets.Add(new RRset(owner, type, ttl, [.. data]));
-            }
-            nodes[owner] = new ZoneNode(owner, [.. sets]);
+            int end = i + 1;
+            while (end < sorted.Length && sorted[end].Owner.AsSpan().SequenceEqual(sorted[i].Owner))
+                end++;
+            var node = BuildNode(sorted.AsSpan(i, end - i), out int inNode);
+            nodes[node.Name] = node;
+            count += inNode;
+            i = end;
         }
 
         var apex = nodes.GetValueOrDefault(origin);
@@ -72,7 +60,34 @@ public static class ZoneBuilder
         return new Zone(origin, nodes, apex!.Find(RecordType.SOA)!, count);
     }
 
-    private static int CompareRecords(ZoneRecord a, ZoneRecord b)
+    /// <summary>
+    /// The node of one owner from its records sorted by type and data (see <see cref="CompareRecords"/>):
+    /// one RRset per type run, duplicates dropped, the smallest TTL for the set.
+    /// </summary>
+    internal static ZoneNode BuildNode(ReadOnlySpan<ZoneRecord> run, out int count)
+    {
+        var sets = new List<RRset>(2);
+        var data = new List<byte[]>(2);
+        var owner = run[0].Owner;
+        count = 0;
+        for (int i = 0; i < run.Length;)
+        {
+            ushort type = run[i].Type;
+            uint ttl = uint.MaxValue;
+            data.Clear();
+            for (; i < run.Length && run[i].Type == type; i++)
+            {
+                ttl = Math.Min(ttl, run[i].Ttl);
+                if (data.Count == 0 || !data[^1].AsSpan().SequenceEqual(run[i].Data))
+                    data.Add(run[i].Data);
+            }
+            count += data.Count;
+            sets.Add(new RRset(owner, type, ttl, [.. data]));
+        }
+        return new ZoneNode(owner, [.. sets]);
+    }
+
+    internal static int CompareRecords(ZoneRecord a, ZoneRecord b)
     {
         int order = a.Owner.AsSpan().SequenceCompareTo(b.Owner);
         if (order == 0)
@@ -98,7 +113,7 @@ public static class ZoneBuilder
         }
     }
 
-    private static void Annotate(ZoneNode node, byte[] origin, Dictionary<byte[], ZoneNode> nodes)
+    internal static void Annotate(ZoneNode node, byte[] origin, Dictionary<byte[], ZoneNode> nodes)
     {
         bool apex = node.Name.Length == origin.Length;
         if (!apex)
@@ -111,7 +126,7 @@ public static class ZoneBuilder
     }
 
     // RFC 1035 3.3.9/3.3.11 and RFC 2782: A and AAAA of the targets that this zone holds, glue included.
-    private static RRset[] FindAdditional(RRset set, byte[] origin, Dictionary<byte[], ZoneNode> nodes)
+    internal static RRset[] FindAdditional(RRset set, byte[] origin, Dictionary<byte[], ZoneNode> nodes)
     {
         int offset = RecordLayout.TargetNameOffset(set.Type);
         if (offset < 0)
