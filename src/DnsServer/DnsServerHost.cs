@@ -106,7 +106,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             Port = port;
             foreach (var (udp, tcp) in bound)
             {
-                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log));
+                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching));
                 _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections));
             }
             return;

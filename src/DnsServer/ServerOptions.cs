@@ -19,6 +19,9 @@ public sealed record ServerOptions
     public TimeSpan ReloadPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
     public string LogLevel { get; init; } = "Information";
 
+    /// <summary>recvmmsg/sendmmsg batches where Linux has them; off, the portable loop runs (tests use it).</summary>
+    internal bool UdpBatching { get; init; } = true;
+
     public const string Usage = """
         Usage: dotnet run --project src/DnsServer -- [options]
 

@@ -19,9 +19,12 @@ public sealed class UdpDnsListener : IDisposable
     private readonly List<Thread> _threads = [];
     private volatile bool _stopping;
 
-    public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log)
+    private readonly bool _batching;
+
+    public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, bool batching)
     {
         _sockets = sockets;
+        _batching = batching && LinuxBatchedUdp.IsSupported();
         _snapshots = snapshots;
         _counters = counters;
         _log = log;
@@ -38,7 +41,7 @@ public sealed class UdpDnsListener : IDisposable
             var counters = _counters.NewUdpLoop();
             var thread = new Thread(() =>
             {
-                if (LinuxBatchedUdp.IsSupported())
+                if (_batching)
                     BatchedReceiveLoop(socket, counters);
                 else
                     ReceiveLoop(socket, counters);

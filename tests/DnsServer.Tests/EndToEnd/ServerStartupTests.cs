@@ -24,60 +24,39 @@ public sealed class ServerStartupTests
     [Fact]
     public async Task A_port_in_use_gives_one_clear_line()
     {
-        var folder = Directory.CreateTempSubdirectory("minidns-e2e-").FullName;
-        try
-        {
-            var zones = Repository.ZonesFolder;
-            await using var first = await ServerProcess.StartAsync(Path.Combine(folder, "a.db"), zones);
-            var second = await ProcessRunner.RunAsync("dotnet",
-                [ServerProcess.ServerDll, "--db", Path.Combine(folder, "b.db"), "--zones", zones, "--listen", "127.0.0.1", "--port", first.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            Assert.Equal(1, second.ExitCode);
-            Assert.Contains($"Cannot bind port {first.Port}: another process is using it", second.Output);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var folder = new TempFolder();
+        var zones = Repository.ZonesFolder;
+        await using var first = await ServerProcess.StartAsync(folder.File("a.db"), zones);
+        var second = await ProcessRunner.RunAsync("dotnet",
+            [ServerProcess.ServerDll, "--db", folder.File("b.db"), "--zones", zones, "--listen", "127.0.0.1", "--port", first.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains($"Cannot bind port {first.Port}: another process is using it", second.Output);
     }
 
     [Fact]
     public async Task A_zone_file_with_errors_stops_the_first_start_with_file_and_line()
     {
-        var folder = Directory.CreateTempSubdirectory("minidns-e2e-").FullName;
-        try
-        {
-            var zones = Directory.CreateDirectory(Path.Combine(folder, "zones")).FullName;
-            File.WriteAllText(Path.Combine(zones, "bad.test.zone"), "$ORIGIN bad.test.\n@ 60 IN SOA ns1 h 1 2 3 4 5\nwww 60 IN A 999.1.1.1\n");
-            var result = await ProcessRunner.RunAsync("dotnet",
-                [ServerProcess.ServerDll, "--db", Path.Combine(folder, "x.db"), "--zones", zones, "--listen", "127.0.0.1", "--port", "0"]);
-            Assert.Equal(1, result.ExitCode);
-            Assert.Contains("bad.test.zone:3: A IPv4 address: '999.1.1.1' is not an IPv4 address", result.Output);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var folder = new TempFolder();
+        var zones = Directory.CreateDirectory(folder.File("zones")).FullName;
+        File.WriteAllText(Path.Combine(zones, "bad.test.zone"), "$ORIGIN bad.test.\n@ 60 IN SOA ns1 h 1 2 3 4 5\nwww 60 IN A 999.1.1.1\n");
+        var result = await ProcessRunner.RunAsync("dotnet",
+            [ServerProcess.ServerDll, "--db", folder.File("x.db"), "--zones", zones, "--listen", "127.0.0.1", "--port", "0"]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("bad.test.zone:3: A IPv4 address: '999.1.1.1' is not an IPv4 address", result.Output);
     }
 
     [Fact]
     public async Task A_corrupt_store_is_refused_with_one_clear_line_and_left_as_it_was()
     {
-        var folder = Directory.CreateTempSubdirectory("minidns-e2e-").FullName;
-        try
-        {
-            var database = Path.Combine(folder, "corrupt.db");
-            var garbage = new byte[20_000];
-            new Random(3).NextBytes(garbage);
-            File.WriteAllBytes(database, garbage);
-            var result = await ProcessRunner.RunAsync("dotnet",
-                [ServerProcess.ServerDll, "--db", database, "--zones", Repository.ZonesFolder, "--listen", "127.0.0.1", "--port", "0"]);
-            Assert.True(result.ExitCode == 1, result.Output + result.Error);
-            Assert.Contains("is not a readable MiniDns store", result.Output);
-            Assert.Equal(garbage, File.ReadAllBytes(database));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var folder = new TempFolder();
+        var database = folder.File("corrupt.db");
+        var garbage = new byte[20_000];
+        new Random(3).NextBytes(garbage);
+        File.WriteAllBytes(database, garbage);
+        var result = await ProcessRunner.RunAsync("dotnet",
+            [ServerProcess.ServerDll, "--db", database, "--zones", Repository.ZonesFolder, "--listen", "127.0.0.1", "--port", "0"]);
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        Assert.Contains("is not a readable MiniDns store", result.Output);
+        Assert.Equal(garbage, File.ReadAllBytes(database));
     }
 }

@@ -13,6 +13,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public string DatabasePath => Path.Combine(Folder, "minidns.db");
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Host.Port);
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    public bool UdpBatching { get; init; } = true;
 
     public ValueTask InitializeAsync()
     {
@@ -28,6 +29,7 @@ public sealed class ServerFixture : IAsyncLifetime
             TcpIdleTimeout = TcpIdleTimeout,
             TcpMaxConnections = 64,
             ReloadPollInterval = TimeSpan.FromMilliseconds(100),
+            UdpBatching = UdpBatching,
         }, new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;
     }
