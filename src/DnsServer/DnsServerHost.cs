@@ -39,6 +39,9 @@ public sealed class DnsServerHost : IAsyncDisposable
             int imported = store.ImportFolderIfEmpty(options.ZonesFolder);
             if (imported > 0)
                 log.Information("Imported {Count} zone files from {Folder} into the empty store", imported, Path.GetFullPath(options.ZonesFolder));
+            else if (store.IsEmpty)
+                log.Warning("The store is empty and {Folder} has no *.zone files: every query will be refused until zones are added (minidns zone import)",
+                    Path.GetFullPath(options.ZonesFolder));
             var counters = new ServerCounters();
             var snapshots = new SnapshotPublisher(store, options.ReloadPollInterval, counters, log);
             var loading = System.Diagnostics.Stopwatch.StartNew();
