@@ -46,30 +46,38 @@ public sealed partial class ZoneStore : IDisposable
     public bool IsEmpty => Guard(() => _zones.Count() == 0);
 
     /// <summary>Reads every zone in one transaction, so the result is one committed state of the store.</summary>
-    public ZoneSnapshot LoadSnapshot() => Guard(() =>
+    public ZoneSnapshot LoadSnapshot()
     {
-        _db.BeginTrans();
-        try
+        long version = 0;
+        var byZone = new Dictionary<string, List<ZoneRecord>>(StringComparer.Ordinal);
+        Guard(() =>
         {
-            long version = ReadChangeCounter();
-            var byZone = new Dictionary<string, List<ZoneRecord>>(StringComparer.Ordinal);
-            foreach (var zone in _zones.FindAll())
-                byZone[zone["_id"].AsString] = new List<ZoneRecord>(zone["records"].AsInt32);
-            foreach (var doc in _names.FindAll())
+            _db.BeginTrans();
+            try
             {
-                if (byZone.TryGetValue(doc["z"].AsString, out var list))
-                    list.AddRange(ToRecords(doc));
+                version = ReadChangeCounter();
+                foreach (var zone in _zones.FindAll())
+                    byZone[zone["_id"].AsString] = new List<ZoneRecord>(zone["records"].AsInt32);
+                foreach (var doc in _names.FindAll())
+                {
+                    if (byZone.TryGetValue(doc["z"].AsString, out var list))
+                        list.AddRange(ToRecords(doc));
+                }
+                return version;
             }
-            var zones = new List<Zone>(byZone.Count);
-            foreach (var (origin, records) in byZone)
-                zones.Add(ZoneBuilder.Build(ParseName(origin), records));
-            return new ZoneSnapshot(zones, version);
-        }
-        finally
-        {
-            _db.Rollback();
-        }
-    });
+            finally
+            {
+                _db.Rollback();
+            }
+        });
+        // Built after the read ends: LiteDB holds every page it read until then, and the build should
+        // reuse that memory rather than add to it.
+        GC.Collect();
+        var zones = new List<Zone>(byZone.Count);
+        foreach (var (origin, records) in byZone)
+            zones.Add(ZoneBuilder.Build(ParseName(origin), records));
+        return new ZoneSnapshot(zones, version);
+    }
 
     /// <summary>Stores one zone; see <see cref="ImportZones"/>.</summary>
     public void ImportZone(byte[] origin, IReadOnlyList<ZoneRecord> records, bool replace) =>
