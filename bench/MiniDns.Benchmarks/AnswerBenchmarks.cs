@@ -11,7 +11,7 @@ namespace MiniDns.Benchmarks;
 [MemoryDiagnoser]
 public class AnswerBenchmarks
 {
-    private readonly ZoneSnapshot _snapshot = BenchmarkZones.Snapshot(BenchmarkZones.Example, BenchmarkZones.Big);
+    private readonly ZoneSnapshot _snapshot = BenchmarkZones.Snapshot(MiniDns.Tests.Support.TestZonesText.EachKind, MiniDns.Tests.Support.TestZonesText.Big);
     private readonly QueryContext _context = new();
     private readonly byte[] _response = new byte[65535];
     private byte[] _query = [];

@@ -7,28 +7,6 @@ namespace MiniDns.Benchmarks;
 /// <summary>The zones the benchmarks answer from: a hand-made one with each kind of answer, and generated large ones.</summary>
 public static class BenchmarkZones
 {
-    public const string Example = """
-        $ORIGIN example.test.
-        $TTL 3600
-        @ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
-        @ IN NS ns1
-        @ IN NS ns2
-        @ IN MX 10 mail
-        ns1 IN A 192.0.2.1
-        ns2 IN A 192.0.2.2
-        mail IN A 192.0.2.25
-        www IN A 192.0.2.80
-        alias IN CNAME chain
-        chain IN CNAME www
-        *.wild IN A 192.0.2.99
-        sub IN NS ns.sub
-        ns.sub IN A 192.0.2.53
-        """;
-
-    /// <summary>About 3 KB of TXT: truncated over UDP.</summary>
-    public static string Big => "$ORIGIN big.test.\n$TTL 60\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n"
-        + string.Concat(Enumerable.Range(0, 30).Select(i => $"@ IN TXT \"{new string('x', 90)}{i:D2}\"\n"));
-
     /// <summary>A zone of <paramref name="names"/> names across three levels, as bench/load.sh makes it.</summary>
     public static MasterFile Generated(int names)
     {

@@ -10,23 +10,7 @@ namespace MiniDns.Tests.Wire;
 /// </summary>
 public sealed class AllocationTests
 {
-    private static readonly ZoneSnapshot Snapshot = LocalAnswer.Snapshot("""
-        $ORIGIN example.test.
-        $TTL 3600
-        @ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
-        @ IN NS ns1
-        @ IN MX 10 mail
-        ns1 IN A 192.0.2.1
-        mail IN A 192.0.2.25
-        www IN A 192.0.2.80
-        alias IN CNAME chain
-        chain IN CNAME www
-        *.wild IN A 192.0.2.99
-        sub IN NS ns.sub
-        ns.sub IN A 192.0.2.53
-        old IN DNAME new.example.test.
-        www.new IN A 192.0.2.44
-        """, TestZonesText.Big);
+    private static readonly ZoneSnapshot Snapshot = LocalAnswer.Snapshot(TestZonesText.EachKind, TestZonesText.Big);
 
     public static TheoryData<string, ushort, int?> Queries() => new()
     {
