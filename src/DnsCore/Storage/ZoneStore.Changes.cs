@@ -54,7 +54,7 @@ public sealed partial class ZoneStore
                     change.AllRecords = exists ? _names.Find(Query.EQ("z", key)).SelectMany(ToRecords).ToList() : null;
                 else
                     foreach (var name in change.Names)
-                        change.NameRecords[name] = ReadName(name);
+                        change.NameRecords[name] = ReadName(key, name);
             }
             return new StoreChanges(current, zones);
         }

@@ -82,7 +82,7 @@ public sealed partial class ZoneStore
         string zone = NameText.Format(origin), name = NameText.Format(owner);
         bool written = Write(() =>
         {
-            var existing = ReadName(name);
+            var existing = ReadName(zone, name);
             var set = existing.Where(r => r.Type == type).ToList();
             uint setTtl = ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
             bool present = set.Any(r => r.Data.AsSpan().SequenceEqual(data));
@@ -116,7 +116,7 @@ public sealed partial class ZoneStore
         int removed = 0;
         Write(() =>
         {
-            var existing = ReadName(name);
+            var existing = ReadName(zone, name);
             var doomed = existing.Where(r => (type is null || r.Type == type) && (data is null || r.Data.AsSpan().SequenceEqual(data))).ToList();
             if (doomed.Count == 0)
                 return false;
@@ -130,7 +130,7 @@ public sealed partial class ZoneStore
             }
             var kept = existing.Except(doomed).ToList();
             if (kept.Count == 0)
-                _names.Delete(name);
+                _names.Delete(DocumentId(zone, name));
             else
                 _names.Update(ToDocument(zone, kept));
             removed = doomed.Count;
@@ -154,7 +154,7 @@ public sealed partial class ZoneStore
             string key = NameText.Format(DnsName.ToLowerCopy(zoneOrName));
             records = _zones.FindById(key) is not null
                 ? _names.Find(Query.EQ("z", key)).SelectMany(ToRecords)
-                : ReadName(key);
+                : FindZone(zoneOrName) is { } origin ? ReadName(NameText.Format(origin), key) : [];
         }
         return (IReadOnlyList<ZoneRecord>)records
             .OrderBy(r => r.Type != RecordType.SOA)
@@ -164,13 +164,14 @@ public sealed partial class ZoneStore
             .ToList();
     });
 
-    private List<ZoneRecord> ReadName(string name) => _names.FindById(name) is { } doc ? ToRecords(doc).ToList() : [];
+    private List<ZoneRecord> ReadName(string zone, string name) =>
+        _names.FindById(DocumentId(zone, name)) is { } doc ? ToRecords(doc).ToList() : [];
 
     // Every edit moves the serial forward, so secondaries see the zone changed (RFC 1982, RFC 1996), and
     // keeps the zone's record count.
     private void BumpSerial(string zone, int recordDelta)
     {
-        var apex = ReadName(zone);
+        var apex = ReadName(zone, zone);
         var soa = apex.FirstOrDefault(r => r.Type == RecordType.SOA)
             ?? throw new ZoneStoreException($"zone {zone} has no SOA record in the store");
         uint serial = SoaSerial.Next(SoaSerial.Read(soa.Data), Today);

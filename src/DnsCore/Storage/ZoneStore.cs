@@ -6,8 +6,8 @@ namespace MiniDns.Storage;
 
 /// <summary>
 /// The zone store: one LiteDB file opened in shared mode, so the CLI can write while the server runs.
-/// Collections: <c>zones</c> (origin, serial, record count); <c>names</c>, one document per owner name
-/// (<c>_id</c> the lowercase name, <c>z</c> its zone, <c>r</c> its records as type, TTL and wire data), so an
+/// Collections: <c>zones</c> (origin, serial, record count); <c>names</c>, one document per owner name and
+/// zone (<c>n</c> the lowercase name, <c>z</c> its zone, <c>r</c> its records as type, TTL and wire data), so an
 /// edit touches one document and a load reads one per name; and <c>meta</c>, whose change counter every
 /// edit bumps in the same transaction, polled by readers to know when to rebuild. The only code that
 /// knows LiteDB.
@@ -192,16 +192,21 @@ public sealed partial class ZoneStore : IDisposable
     /// <summary>The day used for date-based serials; UTC so every editor agrees.</summary>
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 
+    // A parent zone and a child zone it delegates to both hold names at and below the cut (the child's
+    // apex, glue), so a name's document is keyed by name and zone together.
+    private static string DocumentId(string zone, string name) => $"{name} {zone}";
+
     private static BsonDocument ToDocument(string zone, IReadOnlyList<ZoneRecord> records) => new()
     {
-        ["_id"] = records[0].OwnerText,
+        ["_id"] = DocumentId(zone, records[0].OwnerText),
+        ["n"] = records[0].OwnerText,
         ["z"] = zone,
         ["r"] = new BsonArray(records.Select(r => new BsonDocument { ["t"] = (int)r.Type, ["l"] = (long)r.Ttl, ["d"] = r.Data })),
     };
 
     private static IEnumerable<ZoneRecord> ToRecords(BsonDocument doc)
     {
-        var owner = ParseName(doc["_id"].AsString);
+        var owner = ParseName(doc["n"].AsString);
         foreach (var item in doc["r"].AsArray)
         {
             var record = item.AsDocument;
