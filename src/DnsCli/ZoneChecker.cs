@@ -26,6 +26,8 @@ public static class ZoneChecker
     {
         var problems = new List<CheckProblem>();
         int checkedSets = 0, skipped = 0;
+        // A cut whose child zone the server also hosts is answered from the child, not as a referral.
+        var hosted = store.ListZones().Select(z => z.Origin).ToHashSet(StringComparer.Ordinal);
         foreach (var origin in origins)
         {
             var records = store.ListRecords(origin);
@@ -35,7 +37,7 @@ public static class ZoneChecker
                 var owner = set.First().Owner;
                 var node = zone.Find(owner);
                 bool atCut = node?.Delegation is not null;
-                if (IsBelowCut(zone, owner) || (atCut && set.Key.Type is not (RecordType.NS or RecordType.DS)))
+                if (IsBelowCut(zone, owner) || (atCut && (hosted.Contains(set.Key.Owner) || set.Key.Type is not (RecordType.NS or RecordType.DS))))
                 {
                     skipped++;
                     continue;

@@ -82,4 +82,19 @@ public sealed class LiveEditTests
         Assert.Equal("NXDOMAIN", json.GetProperty("status").GetString());
         Assert.Equal("SOA", json.GetProperty("authority")[0].GetProperty("type").GetString());
     }
+
+    [Fact]
+    public async Task Check_passes_for_a_parent_and_a_hosted_child_zone()
+    {
+        await using var store = await StoreFolder.CreateAsync(withServer: true);
+        Assert.Equal(0, (await store.RunAsync("record", "add", "sub.cctv.com", "NS", "ns.sub.cctv.com")).ExitCode);
+        Assert.Equal(0, (await store.RunAsync("record", "add", "ns.sub.cctv.com", "A", "192.0.2.53")).ExitCode);
+        var added = await store.RunAsync("zone", "add", "sub.cctv.com", "--ns", "ns.sub.cctv.com");
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.Equal(0, (await store.RunAsync("record", "add", "ns.sub.cctv.com", "A", "192.0.2.54")).ExitCode);
+        await store.WaitForServerAsync(TimeSpan.FromSeconds(1));
+
+        var check = await store.RunAsync("check", "--server", store.ServerAddress);
+        Assert.True(check.ExitCode == 0, check.ToString());
+    }
 }
