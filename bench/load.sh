@@ -35,15 +35,17 @@ cleanup() {
 trap cleanup EXIT
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need dnsperf || ! need nsd || ! need dig || ! need taskset; then
+if ! need dnsperf || ! need nsd || ! need dig || ! need taskset || ! need clang; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq dnsperf nsd bind9-dnsutils util-linux >/dev/null
+    # clang links the server's native (ahead-of-time compiled) binary.
+    apt-get install -y -qq dnsperf nsd bind9-dnsutils util-linux clang >/dev/null
 fi
 [ "$(nproc)" -ge 2 ] || { echo "load.sh: needs 2 CPUs (server on CPU 0, dnsperf on CPU 1)" >&2; exit 1; }
 
-echo "== building MiniDns (Release)"
-dotnet build "$root/src/DnsServer" -c Release -o "$work/minidns" -v quiet -nologo >/dev/null
+echo "== publishing MiniDns (Release, native)"
+case "$(uname -m)" in aarch64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+dotnet publish "$root/src/DnsServer" -c Release -r "$rid" -o "$work/minidns" -v quiet -nologo >/dev/null
 dotnet build "$root/src/DnsCli" -c Release -o "$work/cli" -v quiet -nologo >/dev/null
 
 echo "== zone of $names names across three levels, and a fixed-seed query mix"
@@ -80,7 +82,7 @@ now_ms() { date +%s%3N; }
 # Waits (at most 300 s) until the server answers; prints the milliseconds since $1.
 wait_answer() {
     local started=$1 deadline=$(( $(date +%s) + 300 ))
-    until dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 ns1.bench.test A 2>/dev/null | grep -q 127.0.0.1; do
+    until dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 ns1.bench.test A 2>/dev/null | grep -qx 127.0.0.1; do
         kill -0 "$server_pid" 2>/dev/null || { echo "load.sh: the server exited; its log: $work/*.log" >&2; tail -5 "$work"/*.log "$work"/nsd/log 2>/dev/null >&2; exit 1; }
         [ "$(date +%s)" -lt "$deadline" ] || { echo "load.sh: server did not answer in 300 s" >&2; exit 1; }
         sleep 0.02
@@ -128,7 +130,7 @@ CONF
 
 start_minidns() {
     local started; started=$(now_ms)
-    taskset -c 0 dotnet "$work/minidns/DnsServer.dll" --db "$work/minidns.db" --zones "$work/zones" \
+    taskset -c 0 "$work/minidns/DnsServer" --db "$work/minidns.db" --zones "$work/zones" \
         --listen 127.0.0.1 --port "$port" --log-level Warning >"$work/minidns.log" 2>&1 &
     server_pid=$!
     load_ms=$(wait_answer "$started")
@@ -168,7 +170,7 @@ if [ "$mode" = edits ]; then
             taskset -c 0 dotnet "$work/cli/minidns.dll" --db "$work/minidns.db" record add "edit$i.bench.test" A "192.0.2.$i" >/dev/null
             t0=$(now_ms) # committed: from here the server has to notice, reload and answer
             deadline=$(( $(date +%s) + 10 ))
-            until dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 "edit$i.bench.test" A | grep -q "192.0.2.$i"; do
+            until dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 "edit$i.bench.test" A | grep -qx "192.0.2.$i"; do
                 [ "$(date +%s)" -lt "$deadline" ] || break
                 sleep 0.01
             done
