@@ -38,11 +38,15 @@ public sealed class RecordCommandTests
     {
         await using var store = await StoreFolder.CreateAsync();
         long counter = store.ChangeCounter();
+        // The example zone's serial is 2026112701: an edit that day takes the next number of the day, an
+        // edit on a later day (UTC) that day's first number, nn = 00 (YYYYMMDDnn).
+        string today = DateTime.UtcNow.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        var (first, second) = today == "20261127" ? ("2026112702", "2026112703") : (today + "00", today + "01");
         await store.RunAsync("record", "add", "new.cctv.com", "A", "192.0.2.5");
-        Assert.Matches(@"cctv\.com\.\s+2026112702\s", (await store.RunAsync("zone", "list")).Output);
+        Assert.Matches($@"cctv\.com\.\s+{first}\s", (await store.RunAsync("zone", "list")).Output);
         Assert.Equal(counter + 1, store.ChangeCounter());
         await store.RunAsync("record", "remove", "new.cctv.com");
-        Assert.Matches(@"cctv\.com\.\s+2026112703\s", (await store.RunAsync("zone", "list")).Output);
+        Assert.Matches($@"cctv\.com\.\s+{second}\s", (await store.RunAsync("zone", "list")).Output);
         Assert.Equal(counter + 2, store.ChangeCounter());
     }
 

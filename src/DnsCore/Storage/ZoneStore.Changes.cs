@@ -51,10 +51,10 @@ public sealed partial class ZoneStore
             {
                 bool exists = _zones.FindById(key) is not null;
                 if (change.Whole)
-                    change.AllRecords = exists ? _names.Find(Query.EQ("z", key)).SelectMany(ToRecords).ToList() : null;
+                    change.AllRecords = exists ? ZoneRecords(key) : null;
                 else
                     foreach (var name in change.Names)
-                        change.NameRecords[name] = ReadName(key, name);
+                        change.NameRecords[name] = ReadName(key, ParseName(name));
             }
             return new StoreChanges(current, zones);
         }

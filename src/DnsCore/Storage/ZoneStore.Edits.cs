@@ -60,7 +60,7 @@ public sealed partial class ZoneStore
         {
             if (!_zones.Delete(key))
                 return false;
-            _names.DeleteMany(Query.EQ("z", key));
+            _blocks.DeleteMany(Query.EQ("z", key));
             TouchZone(key);
             return true;
         });
@@ -82,7 +82,7 @@ public sealed partial class ZoneStore
         string zone = NameText.Format(origin), name = NameText.Format(owner);
         bool written = Write(() =>
         {
-            var existing = ReadName(zone, name);
+            var existing = ReadName(zone, owner);
             var set = existing.Where(r => r.Type == type).ToList();
             uint setTtl = ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
             bool present = set.Any(r => r.Data.AsSpan().SequenceEqual(data));
@@ -96,7 +96,7 @@ public sealed partial class ZoneStore
             var errors = ZoneRules.CheckOwner(origin, after);
             if (errors.Count > 0)
                 throw new ZoneStoreException(errors[0]);
-            _names.Upsert(ToDocument(zone, after));
+            WriteName(zone, owner, after);
             TouchName(zone, name);
             BumpSerial(zone, after.Count - existing.Count);
             return true;
@@ -116,7 +116,7 @@ public sealed partial class ZoneStore
         int removed = 0;
         Write(() =>
         {
-            var existing = ReadName(zone, name);
+            var existing = ReadName(zone, owner);
             var doomed = existing.Where(r => (type is null || r.Type == type) && (data is null || r.Data.AsSpan().SequenceEqual(data))).ToList();
             if (doomed.Count == 0)
                 return false;
@@ -128,11 +128,7 @@ public sealed partial class ZoneStore
                 if (ns > 0 && doomed.Count(r => r.Type == RecordType.NS) == ns)
                     throw new ZoneStoreException($"the last NS records of {zone} cannot be removed: a zone needs a name server");
             }
-            var kept = existing.Except(doomed).ToList();
-            if (kept.Count == 0)
-                _names.Delete(DocumentId(zone, name));
-            else
-                _names.Update(ToDocument(zone, kept));
+            WriteName(zone, owner, existing.Except(doomed).ToList());
             removed = doomed.Count;
             TouchName(zone, name);
             BumpSerial(zone, -removed);
@@ -147,14 +143,15 @@ public sealed partial class ZoneStore
         IEnumerable<ZoneRecord> records;
         if (zoneOrName is null)
         {
-            records = _names.FindAll().SelectMany(ToRecords);
+            records = _blocks.FindAll().ToList().SelectMany(doc => NameBlock.Decode(doc["d"].AsBinary).Records);
         }
         else
         {
-            string key = NameText.Format(DnsName.ToLowerCopy(zoneOrName));
+            var lower = DnsName.ToLowerCopy(zoneOrName);
+            string key = NameText.Format(lower);
             records = _zones.FindById(key) is not null
-                ? _names.Find(Query.EQ("z", key)).SelectMany(ToRecords)
-                : FindZone(zoneOrName) is { } origin ? ReadName(NameText.Format(origin), key) : [];
+                ? ZoneRecords(key)
+                : FindZone(lower) is { } origin ? ReadName(NameText.Format(origin), lower) : [];
         }
         return (IReadOnlyList<ZoneRecord>)records
             .OrderBy(r => r.Type != RecordType.SOA)
@@ -164,18 +161,16 @@ public sealed partial class ZoneStore
             .ToList();
     });
 
-    private List<ZoneRecord> ReadName(string zone, string name) =>
-        _names.FindById(DocumentId(zone, name)) is { } doc ? ToRecords(doc).ToList() : [];
-
     // Every edit moves the serial forward, so secondaries see the zone changed (RFC 1982, RFC 1996), and
     // keeps the zone's record count.
     private void BumpSerial(string zone, int recordDelta)
     {
-        var apex = ReadName(zone, zone);
+        var origin = ParseName(zone);
+        var apex = ReadName(zone, origin);
         var soa = apex.FirstOrDefault(r => r.Type == RecordType.SOA)
             ?? throw new ZoneStoreException($"zone {zone} has no SOA record in the store");
         uint serial = SoaSerial.Next(SoaSerial.Read(soa.Data), Today);
-        _names.Update(ToDocument(zone, apex.Select(r => r.Type == RecordType.SOA ? r with { Data = SoaSerial.With(r.Data, serial) } : r).ToList()));
+        WriteName(zone, origin, apex.Select(r => r.Type == RecordType.SOA ? r with { Data = SoaSerial.With(r.Data, serial) } : r).ToList());
         TouchName(zone, zone);
         var doc = _zones.FindById(zone);
         doc["serial"] = (long)serial;

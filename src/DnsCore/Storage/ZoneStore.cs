@@ -6,18 +6,18 @@ namespace MiniDns.Storage;
 
 /// <summary>
 /// The zone store: one LiteDB file opened in shared mode, so the CLI can write while the server runs.
-/// Collections: <c>zones</c> (origin, serial, record count); <c>names</c>, one document per owner name and
-/// zone (<c>n</c> the lowercase name, <c>z</c> its zone, <c>r</c> its records as type, TTL and wire data), so an
-/// edit touches one document and a load reads one per name; and <c>meta</c>, whose change counter every
-/// edit bumps in the same transaction, polled by readers to know when to rebuild. The only code that
-/// knows LiteDB.
+/// Collections: <c>zones</c> (origin, serial, record count, block count); <c>blocks</c>, each holding the
+/// names of one zone that hash to it with their records (<see cref="NameBlock"/>), so an edit rewrites a few
+/// kilobytes and a load reads a few thousand documents; <c>changes</c>, the names the last edits touched;
+/// and <c>meta</c>, whose change counter every edit bumps in the same transaction, polled by readers to
+/// know when to rebuild. The only code that knows LiteDB.
 /// </summary>
 public sealed partial class ZoneStore : IDisposable
 {
     private const string ChangeCounterId = "changes";
     private readonly LiteDatabase _db;
     private readonly ILiteCollection<BsonDocument> _zones;
-    private readonly ILiteCollection<BsonDocument> _names;
+    private readonly ILiteCollection<BsonDocument> _blocks;
     private readonly ILiteCollection<BsonDocument> _meta;
     private readonly ILiteCollection<BsonDocument> _changes;
     private readonly List<(string Zone, string? Name)> _touched = [];
@@ -28,10 +28,12 @@ public sealed partial class ZoneStore : IDisposable
         RefuseForeignFile(Path);
         _db = Guard(() => new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Shared }));
         _zones = _db.GetCollection("zones");
-        _names = _db.GetCollection("names");
+        _blocks = _db.GetCollection("blocks");
         _meta = _db.GetCollection("meta");
         _changes = _db.GetCollection("changes");
-        Guard(() => _names.EnsureIndex("z"));
+        Guard(() => _blocks.EnsureIndex("z"));
+        if (Guard(() => _db.CollectionExists(NameDocuments)))
+            MoveNameDocumentsToBlocks();
     }
 
     public string Path { get; }
@@ -58,10 +60,10 @@ public sealed partial class ZoneStore : IDisposable
                 version = ReadChangeCounter();
                 foreach (var zone in _zones.FindAll())
                     byZone[zone["_id"].AsString] = new List<ZoneRecord>(zone["records"].AsInt32);
-                foreach (var doc in _names.FindAll())
+                foreach (var doc in _blocks.FindAll())
                 {
                     if (byZone.TryGetValue(doc["z"].AsString, out var list))
-                        list.AddRange(ToRecords(doc));
+                        NameBlock.Decode(doc["d"].AsBinary, (_, records) => list.AddRange(records));
                 }
                 return version;
             }
@@ -124,16 +126,19 @@ public sealed partial class ZoneStore : IDisposable
                     uint old = (uint)existing["serial"].AsInt64;
                     if (!SoaSerial.IsAfter(serial, old))
                         records = WithSerial(records, SoaSerial.Next(old, Today));
-                    _names.DeleteMany(Query.EQ("z", key));
+                    _blocks.DeleteMany(Query.EQ("z", key));
                 }
                 TouchZone(key);
+                var names = records.GroupBy(r => r.Owner, NameComparer.Instance).ToList();
+                int blocks = BlockCountFor(names.Count);
                 _zones.Upsert(new BsonDocument
                 {
                     ["_id"] = key,
                     ["serial"] = (long)SoaSerial.Read(records.First(r => r.Type == RecordType.SOA).Data),
                     ["records"] = records.Count,
+                    ["blocks"] = blocks,
                 });
-                _names.InsertBulk(records.GroupBy(r => r.OwnerText, StringComparer.Ordinal).Select(g => ToDocument(key, g.ToList())));
+                WriteBlocks(key, names.Select(g => (g.Key, (IReadOnlyList<ZoneRecord>)g.ToList())), blocks);
             }
             return true;
         });
@@ -191,28 +196,6 @@ public sealed partial class ZoneStore : IDisposable
 
     /// <summary>The day used for date-based serials; UTC so every editor agrees.</summary>
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
-
-    // A parent zone and a child zone it delegates to both hold names at and below the cut (the child's
-    // apex, glue), so a name's document is keyed by name and zone together.
-    private static string DocumentId(string zone, string name) => $"{name} {zone}";
-
-    private static BsonDocument ToDocument(string zone, IReadOnlyList<ZoneRecord> records) => new()
-    {
-        ["_id"] = DocumentId(zone, records[0].OwnerText),
-        ["n"] = records[0].OwnerText,
-        ["z"] = zone,
-        ["r"] = new BsonArray(records.Select(r => new BsonDocument { ["t"] = (int)r.Type, ["l"] = (long)r.Ttl, ["d"] = r.Data })),
-    };
-
-    private static IEnumerable<ZoneRecord> ToRecords(BsonDocument doc)
-    {
-        var owner = ParseName(doc["n"].AsString);
-        foreach (var item in doc["r"].AsArray)
-        {
-            var record = item.AsDocument;
-            yield return new ZoneRecord(owner, (ushort)record["t"].AsInt32, (uint)record["l"].AsInt64, record["d"].AsBinary);
-        }
-    }
 
     private static byte[] ParseName(string text) =>
         NameText.TryParse(text, [], out var name, out var error)
