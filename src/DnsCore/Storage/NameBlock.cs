@@ -68,37 +68,67 @@ internal sealed class NameBlock
     public static NameBlock Decode(byte[]? blob)
     {
         var block = new NameBlock();
-        if (blob is not null)
-            Decode(blob, (name, records) => block._names[name] = records);
+        if (blob is null)
+            return block;
+        var reader = new Reader(blob);
+        byte[] name = [];
+        List<ZoneRecord> records = [];
+        while (reader.MoveNext())
+        {
+            if (reader.NameChanged)
+            {
+                name = reader.Name.ToArray();
+                block._names[name] = records = [];
+            }
+            records.Add(new ZoneRecord(name, reader.Type, reader.Ttl, reader.Data.ToArray()));
+        }
         return block;
     }
 
-    /// <summary>Reads a block without keeping it: each name and its records go to <paramref name="sink"/>.</summary>
-    public static void Decode(byte[] blob, Action<byte[], List<ZoneRecord>> sink)
+    /// <summary>Feeds every record of a block to a zone builder, with no object per record.</summary>
+    public static void AddTo(byte[] blob, ZoneBuilder builder)
     {
-        int p = 0;
-        while (p < blob.Length)
+        var reader = new Reader(blob);
+        while (reader.MoveNext())
+            builder.Add(reader.Name, reader.Type, reader.Ttl, reader.Data);
+    }
+
+    /// <summary>Walks a block record by record, checking every length against the block.</summary>
+    private ref struct Reader(byte[] blob)
+    {
+        private int _next;
+        private int _left; // records of the current name still to read
+
+        public ReadOnlySpan<byte> Name { get; private set; }
+        public bool NameChanged { get; private set; }
+        public ushort Type { get; private set; }
+        public uint Ttl { get; private set; }
+        public ReadOnlySpan<byte> Data { get; private set; }
+
+        public bool MoveNext()
         {
-            int length = NameLength(blob, p);
-            var name = blob.AsSpan(p, length).ToArray();
-            p += length;
-            int count = ReadU16(blob, p);
-            p += 2;
-            var records = new List<ZoneRecord>(count);
-            for (int i = 0; i < count; i++)
+            NameChanged = false;
+            while (_left == 0)
             {
-                if (p + 8 > blob.Length)
-                    throw Damaged();
-                ushort type = ReadU16(blob, p);
-                uint ttl = BinaryPrimitives.ReadUInt32BigEndian(blob.AsSpan(p + 2));
-                int dataLength = ReadU16(blob, p + 6);
-                p += 8;
-                if (p + dataLength > blob.Length)
-                    throw Damaged();
-                records.Add(new ZoneRecord(name, type, ttl, blob.AsSpan(p, dataLength).ToArray()));
-                p += dataLength;
+                if (_next >= blob.Length)
+                    return false;
+                int length = NameLength(blob, _next);
+                Name = blob.AsSpan(_next, length);
+                _left = ReadU16(blob, _next + length);
+                _next += length + 2;
+                NameChanged = true;
             }
-            sink(name, records);
+            if (_next + 8 > blob.Length)
+                throw Damaged();
+            Type = ReadU16(blob, _next);
+            Ttl = BinaryPrimitives.ReadUInt32BigEndian(blob.AsSpan(_next + 2));
+            int dataLength = ReadU16(blob, _next + 6);
+            if (_next + 8 + dataLength > blob.Length)
+                throw Damaged();
+            Data = blob.AsSpan(_next + 8, dataLength);
+            _next += 8 + dataLength;
+            _left--;
+            return true;
         }
     }
 

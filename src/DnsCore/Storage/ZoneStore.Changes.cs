@@ -70,7 +70,8 @@ public sealed record StoreChanges(long Version, IReadOnlyDictionary<string, Zone
 {
     /// <summary>
     /// A new snapshot: zones nobody touched are reused as they are; a zone with a few changed names is
-    /// patched (<see cref="ZonePatcher"/>) with those names' records, without reading the rest of the store.
+    /// rebuilt from the old zone and those names' records (<see cref="ZoneBuilder.Rebuild"/>), without reading
+    /// the rest of the store.
     /// </summary>
     public ZoneSnapshot ApplyTo(ZoneSnapshot current)
     {
@@ -93,7 +94,7 @@ public sealed record StoreChanges(long Version, IReadOnlyDictionary<string, Zone
             var names = new Dictionary<byte[], IReadOnlyList<ZoneRecord>>(Wire.NameComparer.Instance);
             foreach (var (name, records) in change.NameRecords)
                 names[ParseName(name)] = records;
-            zones.Add(ZonePatcher.Apply(old, names));
+            zones.Add(ZoneBuilder.Rebuild(old, names));
         }
         return new ZoneSnapshot(zones, Version);
     }

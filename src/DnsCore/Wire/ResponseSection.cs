@@ -19,21 +19,21 @@ public sealed class ResponseSection
     }
 
     /// <summary>True when this stored RRset is already planned under the same owner (stops CNAME loops and repeats).</summary>
-    public bool Contains(byte[][] records, ReadOnlySpan<byte> owner)
+    public bool Contains(RecordData records, ReadOnlySpan<byte> owner)
     {
         for (int i = 0; i < Count; i++)
         {
-            if (ReferenceEquals(_entries[i].Records, records) && DnsName.EqualsIgnoreCase(_entries[i].Owner.Span, owner))
+            if (_entries[i].Records.IsSameAs(records) && DnsName.EqualsIgnoreCase(_entries[i].Owner.Span, owner))
                 return true;
         }
         return false;
     }
 
-    public bool Contains(byte[][] records)
+    public bool Contains(RecordData records)
     {
         for (int i = 0; i < Count; i++)
         {
-            if (ReferenceEquals(_entries[i].Records, records))
+            if (_entries[i].Records.IsSameAs(records))
                 return true;
         }
         return false;

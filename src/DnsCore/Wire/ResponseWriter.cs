@@ -102,14 +102,9 @@ public static class ResponseWriter
 
     private static int WriteEntry(in SectionEntry entry, ref MessageWriter writer)
     {
-        if (entry.Records is null)
-        {
-            WriteRecord(in entry, entry.Single.Span, ref writer);
-            return 1;
-        }
         foreach (var rdata in entry.Records)
             WriteRecord(in entry, rdata, ref writer);
-        return entry.Records.Length;
+        return entry.Records.Count;
     }
 
     private static void WriteRecord(in SectionEntry entry, ReadOnlySpan<byte> rdata, ref MessageWriter writer)

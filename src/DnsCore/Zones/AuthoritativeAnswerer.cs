@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using MiniDns.Wire;
 
 namespace MiniDns.Zones;
@@ -56,69 +57,63 @@ public static class AuthoritativeAnswerer
     {
         var span = name.Span;
         int labels = DnsName.LabelCount(span);
-        ZoneNode encloser = zone.Apex;
+        var encloser = zone.Apex;
         // A name that exists is answered from its own node even below a DNAME, as BIND, NSD, Knot and
         // PowerDNS all do: RFC 6672 2.4 forbids such data, so the DNAME only redirects names that do not exist.
-        var existing = zone.Find(span);
-        ZoneNode? exact = labels == zone.OriginLabels ? zone.Apex : null;
+        bool exists = zone.TryFind(span, out _);
+        bool atApex = labels == zone.OriginLabels;
+        ZoneNode? exact = atApex ? zone.Apex : null;
 
-        if (zone.Apex.Dname is not null && labels > zone.OriginLabels && existing is null)
-            return FollowDname(zone, zone.Apex, ref name, plan);
+        if (!atApex && !exists && zone.Apex.Dname is { } apexDname)
+            return FollowDname(zone, zone.Apex, apexDname, ref name, plan);
         for (int depth = zone.OriginLabels + 1; depth <= labels; depth++)
         {
-            var node = zone.Find(span[DnsName.SkipLabels(span, labels - depth)..]);
-            if (node is null)
+            if (!zone.TryFind(span[DnsName.SkipLabels(span, labels - depth)..], out var node))
                 break;
             encloser = node;
             bool atName = depth == labels;
             // RFC 4035 3.1.4.1 / RFC 1034 4.3.2: DS lives on the parent side of a cut; all else is referred.
-            if (node.Delegation is not null && !(atName && qtype == RecordType.DS))
+            if (node.Delegation is { } cut && !(atName && qtype == RecordType.DS))
             {
-                Refer(node.Delegation, plan);
+                Refer(cut, plan);
                 return false;
             }
             if (atName)
                 exact = node;
-            else if (node.Dname is not null && existing is null)
-                return FollowDname(zone, node, ref name, plan);
+            else if (!exists && node.Dname is { } dname)
+                return FollowDname(zone, node, dname, ref name, plan);
         }
 
-        var found = exact;
-        if (found is null)
+        // RFC 4592 3.3.1: without the name itself, the source of synthesis is "*." + the closest encloser.
+        if ((exact ?? encloser.Wildcard) is not { } found)
         {
-            // RFC 4592 3.3.1: the source of synthesis is "*." + the closest encloser.
-            found = encloser.Wildcard;
-            if (found is null)
-            {
-                plan.Rcode = ResponseCode.NxDomain;
-                AddNegativeSoa(zone, plan);
-                return false;
-            }
+            plan.Rcode = ResponseCode.NxDomain;
+            AddNegativeSoa(zone, plan);
+            return false;
         }
 
-        var answer = qtype == RecordType.ANY ? MinimalAny(found) : found.Find(qtype);
-        if (answer is not null)
+        if (qtype == RecordType.ANY ? MinimalAny(found, out var answer) : found.TryFind(qtype, out answer))
         {
             if (!plan.Answer.Contains(answer.Records, span))
             {
-                plan.Answer.Add(new SectionEntry(name, answer.Type, answer.Ttl, answer.Records, default));
+                plan.Answer.Add(new SectionEntry(name, answer.Type, answer.Ttl, answer.Records));
                 AddAdditional(answer, plan);
             }
             return false;
         }
-        var cname = found.Find(RecordType.CNAME);
-        if (cname is null || qtype == RecordType.CNAME)
+        if (qtype == RecordType.CNAME || !found.TryFind(RecordType.CNAME, out var cname))
         {
             AddNegativeSoa(zone, plan);
             return false;
         }
         if (plan.Answer.Contains(cname.Records, span))
             return false; // a CNAME loop: what is planned already is the answer
-        plan.Answer.Add(new SectionEntry(name, RecordType.CNAME, cname.Ttl, cname.Records, default));
-        var target = plan.Rent(cname.Records[0].Length);
+        plan.Answer.Add(new SectionEntry(name, RecordType.CNAME, cname.Ttl, cname.Records));
+        var cnameTarget = cname.Records[0];
+        var target = plan.Rent(cnameTarget.Length);
         if (target.IsEmpty)
             return false;
-        cname.Records[0].CopyTo(target);
+        cnameTarget.CopyTo(target.Span);
         DnsName.ToLower(target.Span);
         if (!DnsName.IsSubdomainOf(target.Span, zone.Origin))
             return false;
@@ -127,14 +122,14 @@ public static class AuthoritativeAnswerer
     }
 
     // RFC 6672 2.2: the DNAME, a CNAME from the query name to the substituted name, then the chain goes on.
-    private static bool FollowDname(Zone zone, ZoneNode node, ref ReadOnlyMemory<byte> name, ResponsePlan plan)
+    private static bool FollowDname(Zone zone, ZoneNode node, RRset dname, ref ReadOnlyMemory<byte> name, ResponsePlan plan)
     {
-        var dname = node.Dname!;
         var span = name.Span;
+        var owner = node.Name;
         var target = dname.Records[0];
-        int prefix = span.Length - node.Name.Length;
+        int prefix = span.Length - owner.Length;
         int length = prefix + target.Length;
-        if (plan.Answer.Contains(dname.Records, node.Name))
+        if (plan.Answer.Contains(dname.Records, owner.Span))
         {
             // Met again in one chain: a DNAME that does not shorten the name would repeat or grow the chain
             // forever, so stop there as NSD does; one that shortens it converges and is followed.
@@ -143,20 +138,23 @@ public static class AuthoritativeAnswerer
         }
         else
         {
-            plan.Answer.Add(new SectionEntry(node.Name, RecordType.DNAME, dname.Ttl, dname.Records, default));
+            plan.Answer.Add(new SectionEntry(owner, RecordType.DNAME, dname.Ttl, dname.Records));
         }
         if (length > DnsName.MaxLength)
         {
             plan.Rcode = ResponseCode.YxDomain;
             return false;
         }
-        var synthesized = plan.Rent(length);
-        if (synthesized.IsEmpty)
+        // The synthesized CNAME's data, packed as stored data is: a 16-bit length, then the name.
+        var packed = plan.Rent(2 + length);
+        if (packed.IsEmpty)
             return false;
+        BinaryPrimitives.WriteUInt16BigEndian(packed.Span, (ushort)length);
+        var synthesized = packed[2..];
         span[..prefix].CopyTo(synthesized.Span);
         target.CopyTo(synthesized.Span[prefix..]);
         DnsName.ToLower(synthesized.Span);
-        plan.Answer.Add(new SectionEntry(name, RecordType.CNAME, dname.Ttl, null, synthesized));
+        plan.Answer.Add(new SectionEntry(name, RecordType.CNAME, dname.Ttl, new RecordData(packed, 1)));
         if (!DnsName.IsSubdomainOf(synthesized.Span, zone.Origin))
             return false;
         name = synthesized;
@@ -168,14 +166,14 @@ public static class AuthoritativeAnswerer
         // AA speaks for the first answer record (RFC 1034 4.1.1): a bare referral is not authoritative.
         if (plan.Answer.Count == 0)
             plan.Authoritative = false;
-        plan.Authority.Add(new SectionEntry(delegation.Owner, RecordType.NS, delegation.Ttl, delegation.Records, default));
+        plan.Authority.Add(new SectionEntry(delegation.Owner, RecordType.NS, delegation.Ttl, delegation.Records));
         AddAdditional(delegation, plan);
     }
 
     private static void AddNegativeSoa(Zone zone, ResponsePlan plan)
     {
-        var soa = zone.NegativeSoa;
-        plan.Authority.Add(new SectionEntry(soa.Owner, RecordType.SOA, soa.Ttl, soa.Records, default));
+        var soa = zone.Soa;
+        plan.Authority.Add(new SectionEntry(soa.Owner, RecordType.SOA, zone.NegativeSoaTtl, soa.Records));
     }
 
     private static void AddAdditional(RRset set, ResponsePlan plan)
@@ -183,10 +181,15 @@ public static class AuthoritativeAnswerer
         foreach (var extra in set.Additional)
         {
             if (!plan.Additional.Contains(extra.Records) && !plan.Answer.Contains(extra.Records))
-                plan.Additional.Add(new SectionEntry(extra.Owner, extra.Type, extra.Ttl, extra.Records, default));
+                plan.Additional.Add(new SectionEntry(extra.Owner, extra.Type, extra.Ttl, extra.Records));
         }
     }
 
     // RFC 8482 4.2: answer ANY with one RRset of the name rather than all of them.
-    private static RRset? MinimalAny(ZoneNode node) => node.Sets.Length > 0 ? node.Sets[0] : null;
+    private static bool MinimalAny(ZoneNode node, out RRset set)
+    {
+        var sets = node.Sets;
+        set = sets.Count > 0 ? sets[0] : default;
+        return sets.Count > 0;
+    }
 }

@@ -1,155 +1,292 @@
+using System.Buffers.Binary;
 using MiniDns.Wire;
 
 namespace MiniDns.Zones;
 
 /// <summary>
-/// Builds an immutable <see cref="Zone"/> from its records, working out everything a query would otherwise
-/// compute: empty non-terminals, cuts, DNAMEs, wildcard sources and additional-section data.
+/// Builds an immutable <see cref="Zone"/> from records fed one at a time (from a zone file, the store's
+/// blocks, or an old zone and some changed names), working out everything a query would otherwise compute:
+/// empty non-terminals, RRsets with one TTL and no duplicates, wildcard sources and additional-section data.
+/// Records are staged in flat arrays too, so a build makes no object per record.
 /// </summary>
-public static class ZoneBuilder
+public sealed class ZoneBuilder
 {
+    private readonly byte[] _origin;
+    private readonly List<string> _errors = [];
+
+    private byte[] _names = new byte[1024];
+    private int _namesUsed;
+    private NodeRow[] _nodes = new NodeRow[64];
+    private int[] _firstRecord = new int[64]; // per node: the last record added (a chain through Next), -1 none
+    private int _nodeCount;
+    private int[] _index = new int[128];
+
+    private StagedRecord[] _records = new StagedRecord[64];
+    private int _recordCount;
+    private byte[] _staged = new byte[1024];
+    private int _stagedUsed;
+
+    private struct StagedRecord
+    {
+        public int Next;
+        public int DataOffset;
+        public int DataLength;
+        public uint Ttl;
+        public ushort Type;
+    }
+
+    public ZoneBuilder(ReadOnlySpan<byte> origin) => _origin = DnsName.ToLowerCopy(origin.ToArray());
+
     public static Zone Build(byte[] origin, IEnumerable<ZoneRecord> records)
     {
-        origin = DnsName.ToLowerCopy(origin);
-        var errors = new List<string>();
-        var valid = new List<ZoneRecord>(records is IReadOnlyCollection<ZoneRecord> known ? known.Count : 16);
+        var builder = new ZoneBuilder(origin);
         foreach (var record in records)
-        {
-            var owner = IsLower(record.Owner) ? record.Owner : DnsName.ToLowerCopy(record.Owner);
-            if (!DnsName.IsSubdomainOf(owner, origin))
-                errors.Add($"{record.OwnerText} is outside zone {NameText.Format(origin)}");
-            else if (RecordType.IsQuestionOnly(record.Type))
-                errors.Add($"{record.OwnerText}: {record.TypeText} cannot be stored in a zone");
-            else
-                valid.Add(ReferenceEquals(owner, record.Owner) ? record : record with { Owner = owner });
-        }
-
-        // Sorted by owner, type and data, each RRset is a run, and duplicates (RFC 2181 5) sit side by side.
-        var sorted = valid.ToArray();
-        Array.Sort(sorted, CompareRecords);
-        var nodes = new Dictionary<byte[], ZoneNode>(sorted.Length + sorted.Length / 4, NameComparer.Instance);
-        int count = 0;
-        for (int i = 0; i < sorted.Length;)
-        {
-            int end = i + 1;
-            while (end < sorted.Length && sorted[end].Owner.AsSpan().SequenceEqual(sorted[i].Owner))
-                end++;
-            var node = BuildNode(sorted.AsSpan(i, end - i), out int inNode);
-            nodes[node.Name] = node;
-            count += inNode;
-            i = end;
-        }
-
-        var apex = nodes.GetValueOrDefault(origin);
-        int soas = apex?.Find(RecordType.SOA)?.Records.Length ?? 0;
-        if (soas == 0)
-            errors.Add($"zone {NameText.Format(origin)} has no SOA record at its apex");
-        else if (soas != 1)
-            errors.Add($"zone {NameText.Format(origin)} has {soas} SOA records; exactly one is allowed");
-        if (errors.Count > 0)
-            throw new ZoneDataException(errors);
-
-        AddEmptyNonTerminals(origin, nodes);
-        foreach (var node in nodes.Values)
-            Annotate(node, origin, nodes);
-        foreach (var node in nodes.Values)
-        {
-            foreach (var set in node.Sets)
-                set.Additional = FindAdditional(set, origin, nodes);
-        }
-        return new Zone(origin, nodes, apex!.Find(RecordType.SOA)!, count);
+            builder.Add(record.Owner, record.Type, record.Ttl, record.Data);
+        return builder.ToZone();
     }
 
     /// <summary>
-    /// The node of one owner from its records sorted by type and data (see <see cref="CompareRecords"/>):
-    /// one RRset per type run, duplicates dropped, the smallest TTL for the set.
+    /// A zone with the records of some names replaced (an empty list removes a name): the old zone's other
+    /// records and the new ones, built again. The old zone is not touched, so readers of it see it whole.
     /// </summary>
-    internal static ZoneNode BuildNode(ReadOnlySpan<ZoneRecord> run, out int count)
+    public static Zone Rebuild(Zone zone, IReadOnlyDictionary<byte[], IReadOnlyList<ZoneRecord>> changes)
     {
-        var sets = new List<RRset>(2);
-        var data = new List<byte[]>(2);
-        var owner = run[0].Owner;
-        count = 0;
-        for (int i = 0; i < run.Length;)
+        var changed = new HashSet<byte[]>(changes.Keys.Select(k => DnsName.ToLowerCopy(k)), NameComparer.Instance);
+        var isChanged = changed.GetAlternateLookup<ReadOnlySpan<byte>>();
+        var builder = new ZoneBuilder(zone.Origin);
+        foreach (var node in zone.Nodes)
         {
-            ushort type = run[i].Type;
-            uint ttl = uint.MaxValue;
-            data.Clear();
-            for (; i < run.Length && run[i].Type == type; i++)
+            var name = node.Name.Span;
+            if (isChanged.Contains(name))
+                continue;
+            foreach (var set in node.Sets)
             {
-                ttl = Math.Min(ttl, run[i].Ttl);
-                if (data.Count == 0 || !data[^1].AsSpan().SequenceEqual(run[i].Data))
-                    data.Add(run[i].Data);
+                foreach (var data in set.Records)
+                    builder.Add(name, set.Type, set.Ttl, data);
             }
-            count += data.Count;
-            sets.Add(new RRset(owner, type, ttl, [.. data]));
         }
-        return new ZoneNode(owner, [.. sets]);
+        foreach (var (name, records) in changes)
+        {
+            foreach (var record in records)
+                builder.Add(name, record.Type, record.Ttl, record.Data);
+        }
+        return builder.ToZone();
     }
 
-    internal static int CompareRecords(ZoneRecord a, ZoneRecord b)
+    /// <summary>Stages one record; a record that cannot be in this zone is kept as an error for <see cref="ToZone"/>.</summary>
+    public void Add(ReadOnlySpan<byte> owner, ushort type, uint ttl, ReadOnlySpan<byte> data)
     {
-        int order = a.Owner.AsSpan().SequenceCompareTo(b.Owner);
-        if (order == 0)
-            order = a.Type.CompareTo(b.Type);
-        return order != 0 ? order : a.Data.AsSpan().SequenceCompareTo(b.Data);
+        Span<byte> lower = stackalloc byte[owner.Length];
+        owner.CopyTo(lower);
+        DnsName.ToLower(lower);
+        if (!DnsName.IsSubdomainOf(lower, _origin))
+        {
+            _errors.Add($"{NameText.Format(owner)} is outside zone {NameText.Format(_origin)}");
+            return;
+        }
+        if (RecordType.IsQuestionOnly(type))
+        {
+            _errors.Add($"{NameText.Format(owner)}: {RecordType.ToText(type)} cannot be stored in a zone");
+            return;
+        }
+        if (data.Length > ushort.MaxValue)
+        {
+            _errors.Add($"{NameText.Format(owner)} {RecordType.ToText(type)}: record data longer than 65535 bytes");
+            return;
+        }
+        int node = NodeFor(lower);
+        if (_recordCount == _records.Length)
+            Array.Resize(ref _records, _records.Length * 2);
+        EnsureRoom(ref _staged, _stagedUsed, data.Length);
+        data.CopyTo(_staged.AsSpan(_stagedUsed));
+        _records[_recordCount] = new StagedRecord { Next = _firstRecord[node], DataOffset = _stagedUsed, DataLength = data.Length, Ttl = ttl, Type = type };
+        _firstRecord[node] = _recordCount++;
+        _stagedUsed += data.Length;
     }
 
-    private static bool IsLower(ReadOnlySpan<byte> name) => !name.ContainsAnyInRange((byte)'A', (byte)'Z');
+    public Zone ToZone()
+    {
+        int apex = NodeFor(_origin);
+        AddEmptyNonTerminals();
+
+        var sets = new List<SetRow>(_recordCount);
+        var data = new byte[_stagedUsed + 2 * _recordCount];
+        int dataUsed = 0, recordCount = 0;
+        var run = new List<int>();
+        Comparison<int> byTypeThenData = CompareStaged;
+        for (int node = 0; node < _nodeCount; node++)
+        {
+            run.Clear();
+            for (int r = _firstRecord[node]; r >= 0; r = _records[r].Next)
+                run.Add(r);
+            run.Sort(byTypeThenData);
+            _nodes[node].FirstSet = sets.Count;
+            // Sorted by type and data, each RRset is a run and duplicates (RFC 2181 5) sit side by side.
+            for (int i = 0; i < run.Count;)
+            {
+                var first = _records[run[i]];
+                var set = new SetRow { Node = node, Type = first.Type, Ttl = uint.MaxValue, DataOffset = dataUsed };
+                for (int previous = -1; i < run.Count && _records[run[i]].Type == first.Type; i++)
+                {
+                    var record = _records[run[i]];
+                    set.Ttl = Math.Min(set.Ttl, record.Ttl);
+                    if (previous >= 0 && CompareStaged(previous, run[i]) == 0)
+                        continue;
+                    previous = run[i];
+                    BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(dataUsed), (ushort)record.DataLength);
+                    _staged.AsSpan(record.DataOffset, record.DataLength).CopyTo(data.AsSpan(dataUsed + 2));
+                    dataUsed += 2 + record.DataLength;
+                    set.RecordCount++;
+                }
+                set.DataLength = dataUsed - set.DataOffset;
+                recordCount += set.RecordCount;
+                sets.Add(set);
+            }
+            _nodes[node].SetCount = checked((ushort)(sets.Count - _nodes[node].FirstSet));
+        }
+
+        int soa = FindSet(sets, apex, RecordType.SOA);
+        int soas = soa < 0 ? 0 : sets[soa].RecordCount;
+        if (soas == 0)
+            _errors.Add($"zone {NameText.Format(_origin)} has no SOA record at its apex");
+        else if (soas != 1)
+            _errors.Add($"zone {NameText.Format(_origin)} has {soas} SOA records; exactly one is allowed");
+        if (_errors.Count > 0)
+            throw new ZoneDataException(_errors);
+
+        for (int node = 0; node < _nodeCount; node++)
+            _nodes[node].Wildcard = -1;
+        for (int node = 0; node < _nodeCount; node++)
+        {
+            var name = _names.AsSpan(_nodes[node].NameOffset, _nodes[node].NameLength);
+            // RFC 4592 3.3.1: "*." + a name is the source of synthesis below that name.
+            if (DnsName.IsWildcard(name) && name.Length > _origin.Length)
+                _nodes[IndexOf(name[2..])].Wildcard = node;
+        }
+
+        var setRows = sets.ToArray();
+        var additional = FindAdditional(setRows, data);
+        Array.Resize(ref _names, _namesUsed);
+        Array.Resize(ref data, dataUsed);
+        Array.Resize(ref _nodes, _nodeCount);
+        return new Zone(_origin, _names, data, _nodes, setRows, additional, _index, apex, soa, recordCount);
+    }
+
+    private int CompareStaged(int a, int b)
+    {
+        ref readonly var x = ref _records[a];
+        ref readonly var y = ref _records[b];
+        int order = x.Type.CompareTo(y.Type);
+        return order != 0 ? order
+            : _staged.AsSpan(x.DataOffset, x.DataLength).SequenceCompareTo(_staged.AsSpan(y.DataOffset, y.DataLength));
+    }
+
+    private int FindSet(List<SetRow> sets, int node, ushort type)
+    {
+        for (int i = _nodes[node].FirstSet; i < _nodes[node].FirstSet + _nodes[node].SetCount; i++)
+        {
+            if (sets[i].Type == type)
+                return i;
+        }
+        return -1;
+    }
 
     // Every ancestor of a name, up to the apex, exists (RFC 4592 2.2.2): add the missing ones as empty nodes.
-    private static void AddEmptyNonTerminals(byte[] origin, Dictionary<byte[], ZoneNode> nodes)
+    private void AddEmptyNonTerminals()
     {
-        foreach (var name in nodes.Keys.ToArray())
+        Span<byte> name = stackalloc byte[DnsName.MaxLength];
+        for (int node = 0; node < _nodeCount; node++)
         {
-            int p = 0;
-            while (name.Length - p > origin.Length)
+            int length = _nodes[node].NameLength;
+            _names.AsSpan(_nodes[node].NameOffset, length).CopyTo(name);
+            for (int p = 1 + name[0]; length - p > _origin.Length; p += 1 + name[p])
             {
-                p += 1 + name[p];
-                var ancestor = name[p..];
-                if (!nodes.TryAdd(ancestor, new ZoneNode(ancestor, [])))
+                if (IndexOf(name[p..length]) >= 0)
                     break; // present already, and so are its own ancestors
+                NodeFor(name[p..length]);
             }
         }
-    }
-
-    internal static void Annotate(ZoneNode node, byte[] origin, Dictionary<byte[], ZoneNode> nodes)
-    {
-        bool apex = node.Name.Length == origin.Length;
-        if (!apex)
-            node.Delegation = node.Find(RecordType.NS);
-        node.Dname = node.Find(RecordType.DNAME);
-        Span<byte> wildcard = stackalloc byte[DnsName.MaxLength];
-        if (DnsName.TryMakeWildcard(node.Name, wildcard, out int length)
-            && nodes.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(wildcard[..length], out var source))
-            node.Wildcard = source;
     }
 
     // RFC 1035 3.3.9/3.3.11 and RFC 2782: A and AAAA of the targets that this zone holds, glue included.
-    internal static RRset[] FindAdditional(RRset set, byte[] origin, Dictionary<byte[], ZoneNode> nodes)
+    private int[] FindAdditional(SetRow[] sets, byte[] data)
     {
-        int offset = RecordLayout.TargetNameOffset(set.Type);
-        if (offset < 0)
-            return [];
-        List<RRset>? found = null;
-        var lookup = nodes.GetAlternateLookup<ReadOnlySpan<byte>>();
+        var additional = new List<int>();
         Span<byte> target = stackalloc byte[DnsName.MaxLength];
-        foreach (var data in set.Records)
+        for (int s = 0; s < sets.Length; s++)
         {
-            var name = data.AsSpan(offset);
-            name.CopyTo(target);
-            DnsName.ToLower(target[..name.Length]);
-            if (!DnsName.IsSubdomainOf(target[..name.Length], origin) || !lookup.TryGetValue(target[..name.Length], out var node))
+            int offset = RecordLayout.TargetNameOffset(sets[s].Type);
+            if (offset < 0)
                 continue;
-            foreach (var type in (ReadOnlySpan<ushort>)[RecordType.A, RecordType.AAAA])
+            sets[s].FirstAdditional = additional.Count;
+            var records = new RecordData(data.AsMemory(sets[s].DataOffset, sets[s].DataLength), sets[s].RecordCount);
+            foreach (var rdata in records)
             {
-                var address = node.Find(type);
-                if (address is not null && !(found ??= []).Contains(address))
-                    found.Add(address);
+                var name = rdata[offset..];
+                name.CopyTo(target);
+                DnsName.ToLower(target[..name.Length]);
+                int node = DnsName.IsSubdomainOf(target[..name.Length], _origin) ? IndexOf(target[..name.Length]) : -1;
+                if (node < 0)
+                    continue;
+                foreach (var type in (ReadOnlySpan<ushort>)[RecordType.A, RecordType.AAAA])
+                {
+                    for (int i = _nodes[node].FirstSet; i < _nodes[node].FirstSet + _nodes[node].SetCount; i++)
+                    {
+                        if (sets[i].Type == type && additional.IndexOf(i, sets[s].FirstAdditional) < 0)
+                            additional.Add(i);
+                    }
+                }
             }
+            sets[s].AdditionalCount = checked((ushort)(additional.Count - sets[s].FirstAdditional));
         }
-        if (found is null)
-            return [];
-        return [.. found];
+        return [.. additional];
+    }
+
+    private int IndexOf(ReadOnlySpan<byte> name) => Zone.IndexOf(_index, _nodes, _names, name);
+
+    // The node of a lowercase name, added when new.
+    private int NodeFor(ReadOnlySpan<byte> name)
+    {
+        int found = IndexOf(name);
+        if (found >= 0)
+            return found;
+        if (_nodeCount == _nodes.Length)
+        {
+            Array.Resize(ref _nodes, _nodeCount * 2);
+            Array.Resize(ref _firstRecord, _nodeCount * 2);
+        }
+        EnsureRoom(ref _names, _namesUsed, name.Length);
+        name.CopyTo(_names.AsSpan(_namesUsed));
+        _nodes[_nodeCount] = new NodeRow { NameOffset = _namesUsed, NameLength = (byte)name.Length, Hash = Zone.Hash(name) };
+        _firstRecord[_nodeCount] = -1;
+        _namesUsed += name.Length;
+        _nodeCount++;
+        if (_nodeCount * 2 > _index.Length)
+        {
+            // Never more than half full, so probes stay short and always end at a free slot.
+            _index = new int[_index.Length * 2];
+            for (int node = 0; node < _nodeCount; node++)
+                Insert(node);
+        }
+        else
+        {
+            Insert(_nodeCount - 1);
+        }
+        return _nodeCount - 1;
+    }
+
+    private void Insert(int node)
+    {
+        int mask = _index.Length - 1;
+        int slot = _nodes[node].Hash & mask;
+        while (_index[slot] != 0)
+            slot = (slot + 1) & mask;
+        _index[slot] = node + 1;
+    }
+
+    private static void EnsureRoom(ref byte[] buffer, int used, int more)
+    {
+        if (used + more > buffer.Length)
+            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + more));
     }
 }

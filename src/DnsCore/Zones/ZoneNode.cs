@@ -4,29 +4,43 @@ namespace MiniDns.Zones;
 
 /// <summary>
 /// A name that exists in a zone: with RRsets, or an empty non-terminal (RFC 8020: it exists, so it answers
-/// NODATA, never NXDOMAIN). Cut, DNAME and wildcard facts are found once, at build time.
+/// NODATA, never NXDOMAIN). A view into the zone's tables.
 /// </summary>
-public sealed class ZoneNode(byte[] name, RRset[] sets)
+public readonly struct ZoneNode
 {
-    public byte[] Name { get; } = name;
-    public RRset[] Sets { get; } = sets;
+    private readonly Zone _zone;
+    private readonly int _index;
+
+    internal ZoneNode(Zone zone, int index) => (_zone, _index) = (zone, index);
+
+    public ReadOnlyMemory<byte> Name => _zone.NameOf(_index);
+
+    public RRsetList Sets => new(_zone, _zone.NodeAt(_index).FirstSet, _zone.NodeAt(_index).SetCount, viaAdditional: false);
 
     /// <summary>The NS RRset when this node is a zone cut (NS below the apex), else null.</summary>
-    public RRset? Delegation { get; internal set; }
-    public RRset? Dname { get; internal set; }
+    public RRset? Delegation => _zone.NodeAt(_index).NameLength != _zone.Origin.Length && TryFind(RecordType.NS, out var ns) ? ns : null;
+
+    public RRset? Dname => TryFind(RecordType.DNAME, out var dname) ? dname : null;
 
     /// <summary>The node "*." + this name, the source of synthesis below it (RFC 4592 2.1.1).</summary>
-    public ZoneNode? Wildcard { get; internal set; }
+    public ZoneNode? Wildcard => _zone.NodeAt(_index).Wildcard is var w and >= 0 ? new ZoneNode(_zone, w) : null;
 
-    public RRset? Find(ushort type)
+    public RRset? Find(ushort type) => TryFind(type, out var set) ? set : null;
+
+    public bool TryFind(ushort type, out RRset set)
     {
-        foreach (var set in Sets)
+        ref readonly var row = ref _zone.NodeAt(_index);
+        for (int i = row.FirstSet; i < row.FirstSet + row.SetCount; i++)
         {
-            if (set.Type == type)
-                return set;
+            if (_zone.SetAt(i).Type == type)
+            {
+                set = new RRset(_zone, i);
+                return true;
+            }
         }
-        return null;
+        set = default;
+        return false;
     }
 
-    public override string ToString() => NameText.Format(Name);
+    public override string ToString() => NameText.Format(Name.Span);
 }

@@ -64,7 +64,7 @@ public sealed class ZoneStoreTests : IDisposable
         var zone = _store.LoadSnapshot().Zones.Single();
         Assert.Equal(602, zone.RecordCount);
         Assert.Equal(602, _store.ListRecords(Name("grow.test.")).Count);
-        Assert.Equal([192, 0, 2, 0xff], zone.Find(Name("h255.grow.test."))!.Find(RecordType.A)!.Records[0]);
+        Assert.Equal([192, 0, 2, 0xff], zone.Find(Name("h255.grow.test."))!.Value.Find(RecordType.A)!.Value.Records[0].ToArray());
         using var raw = Raw();
         int blocks = raw.GetCollection("zones").FindById("grow.test.")["blocks"].AsInt32;
         Assert.True(blocks >= 4, $"{blocks} blocks");
