@@ -62,7 +62,7 @@ public sealed partial class ZoneStore : IDisposable
             {
                 version = ReadChangeCounter();
                 foreach (var zone in _zones.FindAll())
-                    builders[zone["_id"].AsString] = new ZoneBuilder(ParseName(zone["_id"].AsString));
+                    builders[zone["_id"].AsString] = new ZoneBuilder(ParseName(zone["_id"].AsString), zone["records"].AsInt32);
                 foreach (var doc in _blocks.FindAll())
                 {
                     if (builders.TryGetValue(doc["z"].AsString, out var builder))

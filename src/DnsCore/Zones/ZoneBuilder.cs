@@ -35,7 +35,16 @@ public sealed class ZoneBuilder
         public ushort Type;
     }
 
-    public ZoneBuilder(ReadOnlySpan<byte> origin) => _origin = DnsName.ToLowerCopy(origin.ToArray());
+    /// <param name="origin">The zone's origin.</param>
+    /// <param name="expectedRecords">How many records are coming, when known (the store counts them): staging
+    /// room is taken once instead of grown by doubling, which leaves less for the collector at load time.</param>
+    public ZoneBuilder(ReadOnlySpan<byte> origin, int expectedRecords = 0)
+    {
+        _origin = DnsName.ToLowerCopy(origin.ToArray());
+        // A hint, not a promise: a damaged count must not take all memory up front.
+        if (expectedRecords > _records.Length)
+            _records = new StagedRecord[Math.Min(expectedRecords, 1 << 22)];
+    }
 
     public static Zone Build(byte[] origin, IEnumerable<ZoneRecord> records)
     {
@@ -109,9 +118,9 @@ public sealed class ZoneBuilder
         int apex = NodeFor(_origin);
         AddEmptyNonTerminals();
 
-        var sets = new List<SetRow>(_recordCount);
-        var data = new byte[_stagedUsed + 2 * _recordCount];
-        int dataUsed = 0, recordCount = 0;
+        // Sorted by type and data, each node's RRsets are runs and duplicates (RFC 2181 5) sit side by side:
+        // the first pass sorts each node's chain and counts, so the second fills arrays of the exact size.
+        int setCount = 0, dataLength = 0;
         var run = new List<int>();
         Comparison<int> byTypeThenData = CompareStaged;
         for (int node = 0; node < _nodeCount; node++)
@@ -120,19 +129,37 @@ public sealed class ZoneBuilder
             for (int r = _firstRecord[node]; r >= 0; r = _records[r].Next)
                 run.Add(r);
             run.Sort(byTypeThenData);
-            _nodes[node].FirstSet = sets.Count;
-            // Sorted by type and data, each RRset is a run and duplicates (RFC 2181 5) sit side by side.
-            for (int i = 0; i < run.Count;)
+            int kept = -1;
+            _firstRecord[node] = -1;
+            for (int i = run.Count - 1; i >= 0; i--)
             {
-                var first = _records[run[i]];
-                var set = new SetRow { Node = node, Type = first.Type, Ttl = uint.MaxValue, DataOffset = dataUsed };
-                for (int previous = -1; i < run.Count && _records[run[i]].Type == first.Type; i++)
+                if (kept >= 0 && CompareStaged(run[i], kept) == 0)
                 {
-                    var record = _records[run[i]];
+                    _records[kept].Ttl = Math.Min(_records[kept].Ttl, _records[run[i]].Ttl); // the set's TTL is the smallest
+                    continue;
+                }
+                if (kept < 0 || _records[run[i]].Type != _records[kept].Type)
+                    setCount++;
+                _records[run[i]].Next = kept;
+                kept = _firstRecord[node] = run[i];
+                dataLength += 2 + _records[kept].DataLength;
+            }
+        }
+
+        var sets = new SetRow[setCount];
+        var data = new byte[dataLength];
+        int setsUsed = 0, dataUsed = 0, recordCount = 0;
+        for (int node = 0; node < _nodeCount; node++)
+        {
+            _nodes[node].FirstSet = setsUsed;
+            for (int r = _firstRecord[node]; r >= 0;)
+            {
+                ref var set = ref sets[setsUsed++];
+                set = new SetRow { Node = node, Type = _records[r].Type, Ttl = uint.MaxValue, DataOffset = dataUsed };
+                for (; r >= 0 && _records[r].Type == set.Type; r = _records[r].Next)
+                {
+                    ref readonly var record = ref _records[r];
                     set.Ttl = Math.Min(set.Ttl, record.Ttl);
-                    if (previous >= 0 && CompareStaged(previous, run[i]) == 0)
-                        continue;
-                    previous = run[i];
                     BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(dataUsed), (ushort)record.DataLength);
                     _staged.AsSpan(record.DataOffset, record.DataLength).CopyTo(data.AsSpan(dataUsed + 2));
                     dataUsed += 2 + record.DataLength;
@@ -140,9 +167,8 @@ public sealed class ZoneBuilder
                 }
                 set.DataLength = dataUsed - set.DataOffset;
                 recordCount += set.RecordCount;
-                sets.Add(set);
             }
-            _nodes[node].SetCount = checked((ushort)(sets.Count - _nodes[node].FirstSet));
+            _nodes[node].SetCount = checked((ushort)(setsUsed - _nodes[node].FirstSet));
         }
 
         int soa = FindSet(sets, apex, RecordType.SOA);
@@ -164,12 +190,10 @@ public sealed class ZoneBuilder
                 _nodes[IndexOf(name[2..])].Wildcard = node;
         }
 
-        var setRows = sets.ToArray();
-        var additional = FindAdditional(setRows, data);
+        var additional = FindAdditional(sets, data);
         Array.Resize(ref _names, _namesUsed);
-        Array.Resize(ref data, dataUsed);
         Array.Resize(ref _nodes, _nodeCount);
-        return new Zone(_origin, _names, data, _nodes, setRows, additional, _index, apex, soa, recordCount);
+        return new Zone(_origin, _names, data, _nodes, sets, additional, _index, apex, soa, recordCount);
     }
 
     private int CompareStaged(int a, int b)
@@ -181,7 +205,7 @@ public sealed class ZoneBuilder
             : _staged.AsSpan(x.DataOffset, x.DataLength).SequenceCompareTo(_staged.AsSpan(y.DataOffset, y.DataLength));
     }
 
-    private int FindSet(List<SetRow> sets, int node, ushort type)
+    private int FindSet(SetRow[] sets, int node, ushort type)
     {
         for (int i = _nodes[node].FirstSet; i < _nodes[node].FirstSet + _nodes[node].SetCount; i++)
         {
