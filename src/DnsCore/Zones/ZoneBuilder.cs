@@ -62,7 +62,7 @@ public sealed class ZoneBuilder
     {
         var changed = new HashSet<byte[]>(changes.Keys.Select(k => DnsName.ToLowerCopy(k)), NameComparer.Instance);
         var isChanged = changed.GetAlternateLookup<ReadOnlySpan<byte>>();
-        var builder = new ZoneBuilder(zone.Origin);
+        var builder = new ZoneBuilder(zone.Origin, zone.RecordCount + changes.Values.Sum(r => r.Count));
         foreach (var node in zone.Nodes)
         {
             var name = node.Name.Span;
