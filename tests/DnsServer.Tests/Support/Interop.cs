@@ -6,7 +6,7 @@ namespace MiniDns.Tests.Support;
 /// </summary>
 public static class Interop
 {
-    public static string RequireTool(string name)
+    public static string RequireTool(string name, string package = "bind9-dnsutils")
     {
         var path = (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
@@ -14,7 +14,7 @@ public static class Interop
             .FirstOrDefault(File.Exists);
         if (path is not null)
             return path;
-        string reason = $"'{name}' is not installed (apt-get install -y bind9-dnsutils)";
+        string reason = $"'{name}' is not installed (apt-get install -y {package})";
         if (Environment.GetEnvironmentVariable("MINIDNS_REQUIRE_INTEROP") == "1")
             Assert.Fail($"{reason}, and MINIDNS_REQUIRE_INTEROP=1 requires it");
         Assert.Skip(reason);

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace MiniDns.Tests.Support;
 
 /// <summary>
-/// The real server binary (dotnet DnsServer.dll) as a child process on 127.0.0.1 and a port the OS picks,
+/// The real server binary (dotnet DnsServer.dll, or the native one) as a child process on 127.0.0.1 and a port the OS picks,
 /// read back from its start line.
 /// </summary>
 public sealed partial class ServerProcess : IAsyncDisposable
@@ -24,10 +24,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "DnsServer.dll");
 
-    public static async Task<ServerProcess> StartAsync(string database, string zonesFolder, params string[] extra)
+    public static Task<ServerProcess> StartAsync(string database, string zonesFolder, params string[] extra) =>
+        StartAsync("dotnet", [ServerDll, "--db", database, "--zones", zonesFolder, "--listen", "127.0.0.1", "--port", "0", .. extra]);
+
+    /// <summary>A natively published server binary instead of the build output run by dotnet.</summary>
+    public static Task<ServerProcess> StartNativeAsync(string binary, string database, string zonesFolder) =>
+        StartAsync(binary, ["--db", database, "--zones", zonesFolder, "--listen", "127.0.0.1", "--port", "0"]);
+
+    private static async Task<ServerProcess> StartAsync(string program, string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[ServerDll, "--db", database, "--zones", zonesFolder, "--listen", "127.0.0.1", "--port", "0", .. extra])
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         var process = Process.Start(start)!;
         var started = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
