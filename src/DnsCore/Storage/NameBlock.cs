@@ -44,7 +44,11 @@ internal sealed class NameBlock
     {
         int size = 0;
         foreach (var (name, records) in _names)
+        {
+            if (records.Count > ushort.MaxValue)
+                throw new ZoneStoreException($"{NameText.Format(name)} would have more than {ushort.MaxValue} records");
             size += name.Length + 2 + records.Sum(r => 8 + r.Data.Length);
+        }
         var blob = new byte[size];
         int p = 0;
         foreach (var (name, records) in _names)

@@ -26,8 +26,13 @@ public sealed partial class ZoneStore
     // apex, glue): a block belongs to one zone.
     private static string BlockId(string zone, int block) => $"{zone} {block}";
 
-    private int BlockCount(string zone) =>
-        _zones.FindById(zone) is { } doc ? doc["blocks"].AsInt32 : throw new ZoneStoreException($"zone {zone} is not in the store");
+    private int BlockCount(string zone)
+    {
+        var doc = _zones.FindById(zone) ?? throw new ZoneStoreException($"zone {zone} is not in the store");
+        int count = doc["blocks"].AsInt32;
+        // A damaged count would send names to blocks where nobody finds them again.
+        return count > 0 && BitOperations.IsPow2(count) ? count : throw new InvalidDataException($"zone {zone} has a bad block count");
+    }
 
     private List<ZoneRecord> ZoneRecords(string zone) =>
         _blocks.Find(Query.EQ("z", zone)).SelectMany(doc => NameBlock.Decode(doc["d"].AsBinary).Records).ToList();

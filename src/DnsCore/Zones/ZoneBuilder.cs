@@ -17,7 +17,7 @@ public sealed class ZoneBuilder
     private byte[] _names = new byte[1024];
     private int _namesUsed;
     private NodeRow[] _nodes = new NodeRow[64];
-    private int[] _firstRecord = new int[64]; // per node: the last record added (a chain through Next), -1 none
+    private int[] _firstRecord = new int[64]; // per node: the head of its records' chain (through Next), -1 none
     private int _nodeCount;
     private int[] _index = new int[128];
 

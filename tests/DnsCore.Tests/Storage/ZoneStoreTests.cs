@@ -124,4 +124,21 @@ public sealed class ZoneStoreTests : IDisposable
         var e = Assert.Throws<ZoneStoreException>(() => _store.LoadSnapshot());
         Assert.Equal($"{StorePath} is not a readable MiniDns store: a block of names is damaged", e.Message);
     }
+
+    [Fact]
+    public void A_damaged_block_count_refuses_edits_and_writes_nothing()
+    {
+        Import("$ORIGIN d.test.\n@ 60 IN SOA ns1 h 1 2 3 4 5\n@ 60 IN NS ns1\nns1 60 IN A 192.0.2.1\n");
+        using (var raw = Raw())
+        {
+            var zones = raw.GetCollection("zones");
+            var zone = zones.FindById("d.test.");
+            zone["blocks"] = 3;
+            zones.Update(zone);
+        }
+        var before = File.ReadAllBytes(StorePath);
+        var e = Assert.Throws<ZoneStoreException>(() => _store.AddRecord(Name("new.d.test."), RecordType.A, [192, 0, 2, 2], 60));
+        Assert.Equal($"{StorePath} is not a readable MiniDns store: zone d.test. has a bad block count", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(StorePath));
+    }
 }
