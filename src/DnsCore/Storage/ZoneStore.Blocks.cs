@@ -88,7 +88,10 @@ public sealed partial class ZoneStore
             return;
         Write(() =>
         {
-            var byZone = old.FindAll().ToList().ToLookup(doc => doc["z"].AsString, StringComparer.Ordinal);
+            var documents = old.FindAll().ToList();
+            if (documents.Count == 0)
+                return false; // another program opening the store moved them first
+            var byZone = documents.ToLookup(doc => doc["z"].AsString, StringComparer.Ordinal);
             foreach (var zoneDoc in _zones.FindAll().ToList())
             {
                 string zone = zoneDoc["_id"].AsString;
@@ -107,6 +110,13 @@ public sealed partial class ZoneStore
             old.DeleteAll(); // LiteDB drops collections only outside a transaction
             return true;
         });
-        Guard(() => _db.DropCollection(NameDocuments));
+        try
+        {
+            _db.DropCollection(NameDocuments);
+        }
+        catch (LiteException)
+        {
+            // Left empty, it is passed over: the move is done either way.
+        }
     }
 }
