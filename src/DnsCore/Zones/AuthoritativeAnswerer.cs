@@ -56,32 +56,45 @@ public static class AuthoritativeAnswerer
     private static bool Step(Zone zone, ref ReadOnlyMemory<byte> name, ushort qtype, ResponsePlan plan)
     {
         var span = name.Span;
-        int labels = DnsName.LabelCount(span);
         var encloser = zone.Apex;
+        ZoneNode? exact;
         // A name that exists is answered from its own node even below a DNAME, as BIND, NSD, Knot and
         // PowerDNS all do: RFC 6672 2.4 forbids such data, so the DNAME only redirects names that do not exist.
-        bool exists = zone.TryFind(span, out _);
-        bool atApex = labels == zone.OriginLabels;
-        ZoneNode? exact = atApex ? zone.Apex : null;
-
-        if (!atApex && !exists && zone.Apex.Dname is { } apexDname)
-            return FollowDname(zone, zone.Apex, apexDname, ref name, plan);
-        for (int depth = zone.OriginLabels + 1; depth <= labels; depth++)
+        bool exists = zone.TryFind(span, out var self);
+        if (exists && !self.IsBelowCut)
         {
-            if (!zone.TryFind(span[DnsName.SkipLabels(span, labels - depth)..], out var node))
-                break;
-            encloser = node;
-            bool atName = depth == labels;
-            // RFC 4035 3.1.4.1 / RFC 1034 4.3.2: DS lives on the parent side of a cut; all else is referred.
-            if (node.Delegation is { } cut && !(atName && qtype == RecordType.DS))
+            // No cut above it can refer the query elsewhere: one lookup instead of one per label.
+            if (self.Delegation is { } cut && qtype != RecordType.DS)
             {
                 Refer(cut, plan);
                 return false;
             }
-            if (atName)
-                exact = node;
-            else if (!exists && node.Dname is { } dname)
-                return FollowDname(zone, node, dname, ref name, plan);
+            exact = self;
+        }
+        else
+        {
+            int labels = DnsName.LabelCount(span);
+            bool atApex = labels == zone.OriginLabels;
+            exact = atApex ? zone.Apex : null;
+            if (!atApex && !exists && zone.Apex.Dname is { } apexDname)
+                return FollowDname(zone, zone.Apex, apexDname, ref name, plan);
+            for (int depth = zone.OriginLabels + 1; depth <= labels; depth++)
+            {
+                if (!zone.TryFind(span[DnsName.SkipLabels(span, labels - depth)..], out var node))
+                    break;
+                encloser = node;
+                bool atName = depth == labels;
+                // RFC 4035 3.1.4.1 / RFC 1034 4.3.2: DS lives on the parent side of a cut; all else is referred.
+                if (node.Delegation is { } cut && !(atName && qtype == RecordType.DS))
+                {
+                    Refer(cut, plan);
+                    return false;
+                }
+                if (atName)
+                    exact = node;
+                else if (!exists && node.Dname is { } dname)
+                    return FollowDname(zone, node, dname, ref name, plan);
+            }
         }
 
         // RFC 4592 3.3.1: without the name itself, the source of synthesis is "*." + the closest encloser.

@@ -110,12 +110,15 @@ public sealed class Zone
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
 internal struct NodeRow
 {
+    public const byte BelowCut = 1;
+
     public int NameOffset;
     public int Hash;
     public int FirstSet;
     public int Wildcard;     // the node "*." + this name, or -1
     public ushort SetCount;
     public byte NameLength;
+    public byte Flags;
 }
 
 /// <summary>One RRset of a <see cref="Zone"/>: owner node, type, TTL, where its data and additional RRsets are.</summary>

@@ -190,6 +190,7 @@ public sealed class ZoneBuilder
                 _nodes[IndexOf(name[2..])].Wildcard = node;
         }
 
+        MarkBelowCuts(sets, apex);
         var additional = FindAdditional(sets, data);
         Array.Resize(ref _names, _namesUsed);
         Array.Resize(ref _nodes, _nodeCount);
@@ -230,6 +231,35 @@ public sealed class ZoneBuilder
                 NodeFor(name[p..length]);
             }
         }
+    }
+
+    // A node below a cut is occluded (RFC 1034 4.3.2): queries for it are referred. Marked here, each node
+    // from its parent's mark, so answering walks down from the apex only for such names and missing ones.
+    private void MarkBelowCuts(SetRow[] sets, int apex)
+    {
+        var known = new bool[_nodeCount];
+        known[apex] = true;
+        var path = new Stack<int>();
+        for (int node = 0; node < _nodeCount; node++)
+        {
+            for (int n = node; !known[n]; n = Parent(n))
+                path.Push(n);
+            while (path.TryPop(out int n))
+            {
+                int parent = Parent(n);
+                bool parentIsCut = parent != apex && FindSet(sets, parent, RecordType.NS) >= 0;
+                if (parentIsCut || (_nodes[parent].Flags & NodeRow.BelowCut) != 0)
+                    _nodes[n].Flags |= NodeRow.BelowCut;
+                known[n] = true;
+            }
+        }
+    }
+
+    // Every node but the apex has its parent in the zone (empty non-terminals are added first).
+    private int Parent(int node)
+    {
+        var name = _names.AsSpan(_nodes[node].NameOffset, _nodes[node].NameLength);
+        return IndexOf(name[(1 + name[0])..]);
     }
 
     // RFC 1035 3.3.9/3.3.11 and RFC 2782: A and AAAA of the targets that this zone holds, glue included.

@@ -20,6 +20,9 @@ public readonly struct ZoneNode
     /// <summary>The NS RRset when this node is a zone cut (NS below the apex), else null.</summary>
     public RRset? Delegation => _zone.NodeAt(_index).NameLength != _zone.Origin.Length && TryFind(RecordType.NS, out var ns) ? ns : null;
 
+    /// <summary>True when a zone cut lies between the apex and this node (this node not counted): it is occluded.</summary>
+    public bool IsBelowCut => (_zone.NodeAt(_index).Flags & NodeRow.BelowCut) != 0;
+
     public RRset? Dname => TryFind(RecordType.DNAME, out var dname) ? dname : null;
 
     /// <summary>The node "*." + this name, the source of synthesis below it (RFC 4592 2.1.1).</summary>

@@ -88,7 +88,7 @@ public sealed class ZoneRebuildTests
                 line.Append($" [{RecordType.ToText(set.Type)} {set.Ttl} {string.Join(",", set.Records.ToArrays().Select(r => RdataText.Format(set.Type, r)).Order())}");
                 line.Append($" +{string.Join(",", set.Additional.Select(a => $"{NameText.Format(a.Owner.Span)}/{RecordType.ToText(a.Type)}").Order())}]");
             }
-            line.Append($" cut={node.Delegation is not null} dname={node.Dname is not null} wild={(node.Wildcard is { } w ? NameText.Format(w.Name.Span) : "-")}");
+            line.Append($" cut={node.Delegation is not null} below-cut={node.IsBelowCut} dname={node.Dname is not null} wild={(node.Wildcard is { } w ? NameText.Format(w.Name.Span) : "-")}");
             lines.Add(line.ToString());
         }
         lines.Sort(StringComparer.Ordinal);
