@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using MiniDns.Storage;
 using MiniDns.Zones;
 
@@ -7,18 +8,10 @@ namespace MiniDns.Cli;
 /// <summary>Where a command writes, and the one way every command turns a refusal into one line and exit code 2.</summary>
 public sealed class CliContext(TextWriter output, TextWriter error)
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        // Record data is full of quotes; keep it readable. The output is for programs, not HTML.
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public TextWriter Output { get; } = output;
     public TextWriter Error { get; } = error;
 
-    public void WriteJson<T>(T value) => Output.WriteLine(JsonSerializer.Serialize(value, Json));
+    public void WriteJson<T>(T value, JsonTypeInfo<T> shape) => Output.WriteLine(JsonSerializer.Serialize(value, shape));
 
     public int Run(Func<int> body)
     {

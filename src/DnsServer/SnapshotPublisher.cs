@@ -6,7 +6,8 @@ namespace MiniDns.Server;
 
 /// <summary>
 /// Holds the snapshot that queries read and replaces it, with one reference swap, when the store's change
-/// counter moves. Rebuilding happens on this class's own task, never on a receive loop.
+/// counter moves. Polling and rebuilding happen on this class's own thread, at a lower priority than the
+/// receive loops (<see cref="BackgroundPriority"/>), never on a receive loop.
 /// </summary>
 public sealed class SnapshotPublisher : IAsyncDisposable
 {
@@ -15,7 +16,7 @@ public sealed class SnapshotPublisher : IAsyncDisposable
     private readonly TimeSpan _interval;
     private readonly CancellationTokenSource _stop = new();
     private readonly ServerCounters _counters;
-    private Task? _polling;
+    private Thread? _polling;
     private volatile ZoneSnapshot _current = ZoneSnapshot.Empty;
     private volatile TaskCompletionSource _published = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -43,19 +44,17 @@ public sealed class SnapshotPublisher : IAsyncDisposable
         }
     }
 
-    public void Start() => _polling = PollAsync(_stop.Token);
-
-    private async Task PollAsync(CancellationToken cancel)
+    public void Start()
     {
-        using var timer = new PeriodicTimer(_interval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancel))
-                ReloadIfChanged();
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        _polling = new Thread(Poll) { IsBackground = true, Name = "minidns reload" };
+        _polling.Start();
+    }
+
+    private void Poll()
+    {
+        BackgroundPriority.LowerForThisThread();
+        while (!_stop.Token.WaitHandle.WaitOne(_interval))
+            ReloadIfChanged();
     }
 
     /// <summary>
@@ -98,8 +97,7 @@ public sealed class SnapshotPublisher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        if (_polling is not null)
-            await _polling;
+        _polling?.Join();
         _stop.Dispose();
     }
 }

@@ -26,7 +26,7 @@ public static class CheckCommand
             var report = await ZoneChecker.CheckAsync(store, names, ServerAnswer.Client(endpoint), cancel);
             if (result.GetValue(json))
             {
-                cli.WriteJson(report);
+                cli.WriteJson(report, JsonOutput.Readable.CheckReport);
             }
             else
             {

@@ -33,12 +33,8 @@ public static class QueryCommand
             string status = Status(header.ResponseCode);
             if (result.GetValue(json))
             {
-                cli.WriteJson(new
-                {
-                    id = header.Id, status, flags = Flags(header), server = endpoint.ToString(),
-                    question = new { name = qname, type = RecordType.ToText(qtype) },
-                    answer = answer.Answer.Select(Json), authority = answer.Authority.Select(Json), additional = answer.Additional.Select(Json),
-                });
+                cli.WriteJson(new QueryJson(header.Id, status, Flags(header), endpoint.ToString(), new QuestionJson(qname, RecordType.ToText(qtype)),
+                    [.. answer.Answer.Select(Json)], [.. answer.Authority.Select(Json)], [.. answer.Additional.Select(Json)]), JsonOutput.Readable.QueryJson);
                 return ExitCode.Success;
             }
             var output = cli.Output;
@@ -57,7 +53,7 @@ public static class QueryCommand
         return command;
     }
 
-    private static object Json(ObservedRecord r) => new { name = r.Owner, ttl = r.Ttl, type = r.TypeText, data = r.Data };
+    private static RecordJson Json(ObservedRecord r) => new(r.Owner, r.Ttl, r.TypeText, r.Data);
 
     private static void Section(TextWriter output, string title, IReadOnlyList<ObservedRecord> records)
     {

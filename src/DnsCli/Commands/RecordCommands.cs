@@ -84,7 +84,7 @@ public static class RecordCommands
             using var store = StoreOption.Open(result, db);
             var records = store.ListRecords(key);
             if (result.GetValue(json))
-                cli.WriteJson(records.Select(r => new { name = r.OwnerText, ttl = r.Ttl, type = r.TypeText, data = r.DataText }));
+                cli.WriteJson(records.Select(r => new RecordJson(r.OwnerText, r.Ttl, r.TypeText, r.DataText)).ToList(), JsonOutput.Readable.IReadOnlyListRecordJson);
             else
                 TableWriter.Write(cli.Output, ["NAME", "TTL", "TYPE", "DATA"], records.Select(r => (IReadOnlyList<string>)[r.OwnerText, r.Ttl.ToString(), r.TypeText, r.DataText]));
             return ExitCode.Success;

@@ -28,7 +28,7 @@ public static class ZoneCommands
             using var store = StoreOption.Open(result, db);
             var zones = store.ListZones();
             if (result.GetValue(json))
-                cli.WriteJson(zones.Select(z => new { zone = z.Origin, serial = z.Serial, records = z.RecordCount }));
+                cli.WriteJson(zones.Select(z => new ZoneJson(z.Origin, z.Serial, z.RecordCount)).ToList(), JsonOutput.Readable.IReadOnlyListZoneJson);
             else
                 TableWriter.Write(cli.Output, ["ZONE", "SERIAL", "RECORDS"], zones.Select(z => (IReadOnlyList<string>)[z.Origin, z.Serial.ToString(), z.RecordCount.ToString()]));
             return ExitCode.Success;

@@ -39,6 +39,8 @@ public sealed class Zone
     public uint NegativeSoaTtl { get; }
     public int RecordCount { get; }
     public int NodeCount => _nodes.Length;
+    internal int NameBytes => _names.Length;
+    internal int DataBytes => _data.Length;
     public uint Serial => SoaSerial.Read(Soa.Records[0]);
 
     public ZoneNode? Find(ReadOnlySpan<byte> lowercaseName) => TryFind(lowercaseName, out var node) ? node : null;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using MiniDns.Wire;
 
 namespace MiniDns.Zones;
@@ -63,6 +64,9 @@ public sealed class ZoneBuilder
         var changed = new HashSet<byte[]>(changes.Keys.Select(k => DnsName.ToLowerCopy(k)), NameComparer.Instance);
         var isChanged = changed.GetAlternateLookup<ReadOnlySpan<byte>>();
         var builder = new ZoneBuilder(zone.Origin, zone.RecordCount + changes.Values.Sum(r => r.Count));
+        // Room for all of the old zone and the changes at once: every array doubling is a large object the
+        // collector must come back for, and its pauses stop the receive loops too.
+        builder.Reserve(zone.NodeCount + changes.Count, zone.NameBytes + changes.Keys.Sum(k => k.Length), zone.DataBytes + changes.Values.Sum(r => r.Sum(x => x.Data.Length)));
         foreach (var node in zone.Nodes)
         {
             var name = node.Name.Span;
@@ -80,6 +84,15 @@ public sealed class ZoneBuilder
                 builder.Add(name, record.Type, record.Ttl, record.Data);
         }
         return builder.ToZone();
+    }
+
+    private void Reserve(int nodes, int nameBytes, int dataBytes)
+    {
+        _nodes = new NodeRow[Math.Max(nodes, _nodes.Length)];
+        _firstRecord = new int[_nodes.Length];
+        _names = new byte[Math.Max(nameBytes, _names.Length)];
+        _staged = new byte[Math.Max(dataBytes, _staged.Length)];
+        _index = new int[Math.Max((int)BitOperations.RoundUpToPowerOf2((uint)nodes * 2), _index.Length)];
     }
 
     /// <summary>Stages one record; a record that cannot be in this zone is kept as an error for <see cref="ToZone"/>.</summary>
