@@ -75,6 +75,11 @@ public sealed partial class ZoneStore : IDisposable
                 _db.Rollback();
             }
         });
+        // The read leaves LiteDB's page cache and documents behind as garbage, much of it large objects that
+        // only a full collection frees: freeing it before the zones' arrays are made keeps the peak down
+        // (200,000 names: 97 to 76 MB resident, a few milliseconds of a load that happens at start and
+        // after a gap in the change log).
+        GC.Collect();
         return new ZoneSnapshot(builders.Values.Select(b => b.ToZone()).ToList(), version);
     }
 
