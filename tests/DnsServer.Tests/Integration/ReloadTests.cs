@@ -69,4 +69,23 @@ public sealed class ReloadTests(ServerFixture server) : IClassFixture<ServerFixt
         Assert.NotEmpty(seen);
         Assert.All(seen, answer => Assert.True(answer.SequenceEqual(OldSet) || answer.SequenceEqual(NewSet), string.Join(",", answer)));
     }
+
+    [Fact]
+    public void Reloads_run_on_a_thread_below_the_receive_loops_priority()
+    {
+        if (!OperatingSystem.IsLinux())
+            Assert.Skip("thread priorities are set on Linux only");
+        Assert.NotNull(server.Host);
+        // /proc/self/task/TID/stat: field 19 is the nice value; the command name may hold spaces, so count after ")".
+        int Nice(string task) => int.Parse(File.ReadAllText(Path.Combine(task, "stat")).Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[16],
+            System.Globalization.CultureInfo.InvariantCulture);
+        var threads = Directory.GetDirectories("/proc/self/task").ToDictionary(t => t, t => File.ReadAllText(Path.Combine(t, "comm")).Trim());
+        // Other tests may run servers in this process too: every one's threads must follow the rule.
+        var reloads = threads.Where(t => t.Value == "minidns reload").ToList();
+        var receivers = threads.Where(t => t.Value.StartsWith("udp-", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(reloads);
+        Assert.NotEmpty(receivers);
+        Assert.All(reloads, t => Assert.Equal(10, Nice(t.Key)));
+        Assert.All(receivers, t => Assert.Equal(0, Nice(t.Key)));
+    }
 }
