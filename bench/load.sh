@@ -5,9 +5,12 @@
 #   bench/load.sh --names 200000  the same with 200,000 names
 #   bench/load.sh --edits         MiniDns at 40k q/s while minidns edits a record once a second for 20 s
 #
+# MiniDns and minidns are published natively (clang is installed with dnsperf and nsd when missing).
 # Each server runs pinned to CPU 0, dnsperf to CPU 1. Reported per server: median queries/s, server CPU
 # time per answered query (utime+stime from /proc over the pass / answered queries), average latency,
-# lost %, peak RSS (VmHWM) and load time (start to first answer); then MiniDns / NSD ratios.
+# lost %, peak RSS (VmHWM) and load time (start to first correct answer); then MiniDns / NSD ratios.
+# Each round line adds the datagrams dropped at the server's sockets and the receive-buffer overflows on
+# the machine, which tell a server's losses from dnsperf's own.
 # Every pass is bounded by dnsperf's -l; every wait has a deadline; traffic goes to 127.0.0.1 only.
 set -euo pipefail
 
@@ -19,7 +22,7 @@ while [ $# -gt 0 ]; do
         --seconds) seconds=$2; shift 2 ;;
         --rate) rate=$2; shift 2 ;;
         --edits) mode=edits; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "load.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
