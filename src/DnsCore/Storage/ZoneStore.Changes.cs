@@ -54,7 +54,10 @@ public sealed partial class ZoneStore
                     change.AllRecords = exists ? ZoneRecords(key) : null;
                 else
                     foreach (var name in change.Names)
-                        change.NameRecords[name] = ReadName(key, ParseName(name));
+                    {
+                        var wire = ParseName(name);
+                        change.NameRecords[wire] = ReadName(key, wire);
+                    }
             }
             return new StoreChanges(current, zones);
         }
@@ -91,16 +94,10 @@ public sealed record StoreChanges(long Version, IReadOnlyDictionary<string, Zone
             }
             var old = current.Zones.FirstOrDefault(z => z.Origin.AsSpan().SequenceEqual(change.Origin))
                 ?? throw new ZoneDataException([$"zone {Wire.NameText.Format(change.Origin)} changed but is not loaded"]);
-            var names = new Dictionary<byte[], IReadOnlyList<ZoneRecord>>(Wire.NameComparer.Instance);
-            foreach (var (name, records) in change.NameRecords)
-                names[ParseName(name)] = records;
-            zones.Add(ZoneBuilder.Rebuild(old, names));
+            zones.Add(ZoneBuilder.Rebuild(old, change.NameRecords));
         }
         return new ZoneSnapshot(zones, Version);
     }
-
-    private static byte[] ParseName(string text) =>
-        Wire.NameText.TryParse(text, [], out var name, out var error) ? name : throw new ZoneDataException([$"bad name '{text}' in the change log: {error}"]);
 }
 
 /// <summary>One zone's part of <see cref="StoreChanges"/>: either the whole zone, or some of its names.</summary>
@@ -114,5 +111,5 @@ public sealed class ZoneChange(byte[] origin)
     public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The records each touched name has now; an empty list when the name is gone.</summary>
-    public Dictionary<string, IReadOnlyList<ZoneRecord>> NameRecords { get; } = new(StringComparer.Ordinal);
+    public Dictionary<byte[], IReadOnlyList<ZoneRecord>> NameRecords { get; } = new(Wire.NameComparer.Instance);
 }

@@ -2,11 +2,12 @@ using MiniDns.Storage;
 using MiniDns.Tests.Support;
 using MiniDns.Wire;
 using MiniDns.Zones;
+using static MiniDns.Tests.Support.WireName;
 
 namespace MiniDns.Tests.Storage;
 
 /// <summary>
-/// A snapshot patched from the change log must equal one loaded from the whole store, whatever the edits;
+/// A snapshot rebuilt from the change log must equal one loaded from the whole store, whatever the edits;
 /// a reader too far behind gets no log and loads everything.
 /// </summary>
 public sealed class ChangeLogTests : IDisposable
@@ -27,23 +28,17 @@ public sealed class ChangeLogTests : IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static byte[] Name(string text)
-    {
-        Assert.True(NameText.TryParse(text, [], out var name, out var error), error);
-        return name;
-    }
-
     private static Dictionary<string, HashSet<string>> Contents(ZoneSnapshot snapshot) =>
         snapshot.Zones.ToDictionary(z => NameText.Format(z.Origin), z => z.EnumerateRecords().Select(r => r.ToString()).ToHashSet());
 
-    private void AssertPatchedEqualsLoaded(ZoneSnapshot before)
+    private void AssertRebuiltEqualsLoaded(ZoneSnapshot before)
     {
         var changes = _store.ReadChangesSince(before.Version);
         Assert.NotNull(changes);
-        var patched = changes.ApplyTo(before);
+        var rebuilt = changes.ApplyTo(before);
         var loaded = _store.LoadSnapshot();
-        Assert.Equal(loaded.Version, patched.Version);
-        Assert.Equal(Contents(loaded), Contents(patched));
+        Assert.Equal(loaded.Version, rebuilt.Version);
+        Assert.Equal(Contents(loaded), Contents(rebuilt));
     }
 
     [Fact]
@@ -57,7 +52,7 @@ public sealed class ChangeLogTests : IDisposable
         var changes = _store.ReadChangesSince(before.Version)!;
         Assert.False(changes.Zones["cctv.com."].Whole);
         Assert.Contains("deep.er.cctv.com.", changes.Zones["cctv.com."].Names);
-        AssertPatchedEqualsLoaded(before);
+        AssertRebuiltEqualsLoaded(before);
     }
 
     [Fact]
@@ -68,7 +63,7 @@ public sealed class ChangeLogTests : IDisposable
         _store.RemoveZone(Name("baidu.com."));
         var file = MasterFileParser.Parse("$ORIGIN cctv.com.\n@ 60 IN SOA ns1 h 9 2 3 4 5\n@ 60 IN NS ns1\nonly 60 IN A 192.0.2.9\n", "r.zone");
         _store.ImportZone(file.Origin!, file.Records, replace: true);
-        AssertPatchedEqualsLoaded(before);
+        AssertRebuiltEqualsLoaded(before);
     }
 
     [Fact]

@@ -1,17 +1,12 @@
 using MiniDns.Storage;
 using MiniDns.Wire;
 using MiniDns.Zones;
+using static MiniDns.Tests.Support.WireName;
 
 namespace MiniDns.Tests.Storage;
 
 public sealed class NameBlockTests
 {
-    private static byte[] Name(string text)
-    {
-        Assert.True(NameText.TryParse(text, [], out var name, out var error), error);
-        return name;
-    }
-
     private static NameBlock Sample()
     {
         var block = new NameBlock();

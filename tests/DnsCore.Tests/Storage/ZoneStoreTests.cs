@@ -2,6 +2,7 @@ using LiteDB;
 using MiniDns.Storage;
 using MiniDns.Wire;
 using MiniDns.Zones;
+using static MiniDns.Tests.Support.WireName;
 
 namespace MiniDns.Tests.Storage;
 
@@ -22,12 +23,6 @@ public sealed class ZoneStoreTests : IDisposable
     {
         _store.Dispose();
         Directory.Delete(_folder, recursive: true);
-    }
-
-    private static byte[] Name(string text)
-    {
-        Assert.True(NameText.TryParse(text, [], out var name, out var error), error);
-        return name;
     }
 
     private void Import(string text)

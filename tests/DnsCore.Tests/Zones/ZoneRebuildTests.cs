@@ -1,6 +1,7 @@
 using System.Text;
 using MiniDns.Wire;
 using MiniDns.Zones;
+using static MiniDns.Tests.Support.WireName;
 
 namespace MiniDns.Tests.Zones;
 
@@ -34,12 +35,6 @@ public sealed class ZoneRebuildTests
         "s.t.p.test.", "*.wild.p.test.", "x.y.wild.p.test.", "y.wild.p.test.", "*.c.p.test.", "z.*.c.p.test.",
         "sub.p.test.", "ns.sub.p.test.", "deep.ns.sub.p.test.", "old.p.test.", "new.p.test.", "mx2.p.test.",
     ];
-
-    private static byte[] Name(string text)
-    {
-        Assert.True(NameText.TryParse(text, [], out var name, out var error), error);
-        return name;
-    }
 
     private static List<ZoneRecord> RandomRecords(Random random, byte[] owner)
     {
