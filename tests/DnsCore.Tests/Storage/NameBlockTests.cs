@@ -63,4 +63,14 @@ public sealed class NameBlockTests
         Assert.Equal(0x3bc8, NameBlock.BlockOf(Name("www.example.test."), 1 << 16));
         Assert.Equal(0, NameBlock.BlockOf(Name("www.example.test."), 1));
     }
+
+    [Fact]
+    public void A_name_with_more_records_than_a_block_can_count_is_refused()
+    {
+        var name = Name("many.example.test.");
+        var block = new NameBlock();
+        block.Set(name, Enumerable.Range(0, ushort.MaxValue + 1).Select(i => new ZoneRecord(name, 65280, 60, BitConverter.GetBytes(i))).ToList());
+        var e = Assert.Throws<ZoneStoreException>(() => block.Encode());
+        Assert.Equal("many.example.test. would have more than 65535 records", e.Message);
+    }
 }

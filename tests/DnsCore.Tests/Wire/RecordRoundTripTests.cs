@@ -104,4 +104,13 @@ public sealed class RecordRoundTripTests
         var error = Assert.Throws<ZoneDataException>(() => ZoneBuilder.Build(DnsName.Root, file.Records));
         Assert.Contains("no SOA", error.Message);
     }
+
+    [Fact]
+    public void Zone_builder_refuses_record_data_longer_than_a_record_can_carry()
+    {
+        var file = MasterFileParser.Parse("$ORIGIN example.test.\n@ 300 IN SOA ns h 1 2 3 4 5\n", "x.zone");
+        var huge = new ZoneRecord(WireName.Name("big.example.test."), 65280, 300, new byte[ushort.MaxValue + 1]);
+        var error = Assert.Throws<ZoneDataException>(() => ZoneBuilder.Build(file.Origin!, [.. file.Records, huge]));
+        Assert.Equal(["big.example.test. TYPE65280: record data longer than 65535 bytes"], error.Errors);
+    }
 }
