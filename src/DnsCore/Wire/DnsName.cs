@@ -63,6 +63,35 @@ public static class DnsName
         }
     }
 
+    /// <summary>
+    /// Reads a name that may not be compressed (the question: nothing precedes it to point to) into
+    /// <paramref name="dest"/>. Any pointer, reserved label type, overlong label or name is a malformation.
+    /// </summary>
+    public static bool TryReadUncompressed(ReadOnlySpan<byte> message, ref int pos, Span<byte> dest, out int length)
+    {
+        length = 0;
+        int p = pos;
+        while (true)
+        {
+            if ((uint)p >= (uint)message.Length)
+                return false;
+            byte b = message[p];
+            if (b > MaxLabelLength)
+                return false; // a pointer (0xC0) or a reserved label type (0x40, 0x80)
+            int next = p + 1 + b;
+            if (next > message.Length || next - pos > MaxLength)
+                return false;
+            if (b == 0)
+            {
+                message[pos..next].CopyTo(dest);
+                length = next - pos;
+                pos = next;
+                return true;
+            }
+            p = next;
+        }
+    }
+
     /// <summary>Length of the uncompressed name starting at the beginning of <paramref name="name"/>, or -1.</summary>
     public static int MeasureUncompressed(ReadOnlySpan<byte> name)
     {

@@ -30,8 +30,8 @@ public static class QueryReader
             return QueryParseResult.FormErr;
 
         int pos = HeaderFlags.HeaderLength;
-        // The first name of a message has nothing before it to point to, so TryRead rejects any pointer here.
-        if (!DnsName.TryRead(message, ref pos, query.NameBuffer, out int nameLength) || pos + 4 > message.Length)
+        // The question is the message's first name: nothing precedes it to point to, so any pointer is FORMERR.
+        if (!DnsName.TryReadUncompressed(message, ref pos, query.NameBuffer, out int nameLength) || pos + 4 > message.Length)
             return QueryParseResult.FormErr;
         query.NameLength = nameLength;
         DnsName.ToLower(query.NameBuffer.AsSpan(0, nameLength));

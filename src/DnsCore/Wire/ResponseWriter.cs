@@ -34,8 +34,10 @@ public static class ResponseWriter
         writer.WriteU16(0);
         if (query.QuestionLength > 0)
         {
+            // The question is echoed as the client wrote it (its letter case kept, RFC 4343 and 0x20 clients);
+            // it was read uncompressed, so the decoded name has the same label offsets and is what we register.
             writer.WriteBytes(request.Slice(query.QuestionOffset, query.QuestionLength));
-            writer.RememberName(query.QuestionOffset, request.Slice(query.QuestionOffset, query.NameLength));
+            writer.RememberName(query.QuestionOffset, query.NameBuffer.AsSpan(0, query.NameLength));
         }
         if (writer.Overflowed)
             return 0;

@@ -116,6 +116,13 @@ public sealed class ZoneBuilder
             _errors.Add($"{NameText.Format(owner)} {RecordType.ToText(type)}: record data longer than 65535 bytes");
             return;
         }
+        // Data from the store or a transfer is untrusted too: data that does not fit its type's layout would
+        // make the writer slice past it when the record is answered.
+        if (!RdataCodec.IsValid(type, data))
+        {
+            _errors.Add($"{NameText.Format(owner)} {RecordType.ToText(type)}: record data does not match its type");
+            return;
+        }
         int node = NodeFor(lower);
         if (_recordCount == _records.Length)
             Array.Resize(ref _records, _records.Length * 2);

@@ -113,4 +113,24 @@ public sealed class RecordRoundTripTests
         var error = Assert.Throws<ZoneDataException>(() => ZoneBuilder.Build(file.Origin!, [.. file.Records, huge]));
         Assert.Equal(["big.example.test. TYPE65280: record data longer than 65535 bytes"], error.Errors);
     }
+
+    public static TheoryData<ushort, byte[]> MisshapenData() => new()
+    {
+        { RecordType.NS, [0xFF, 0xFF] },        // a name whose first label runs past the data
+        { RecordType.CNAME, [0xC0, 0x0C] },     // a pointer: stored names are never compressed
+        { RecordType.MX, [0, 10] },             // a preference and no exchange
+        { RecordType.A, [192, 0, 2] },          // three octets of an address
+        { RecordType.SOA, [0, 0] },
+    };
+
+    [Theory]
+    [MemberData(nameof(MisshapenData))]
+    public void Zone_builder_refuses_record_data_that_does_not_fit_its_type(ushort type, byte[] data)
+    {
+        // Data from a damaged store would otherwise reach the writer, which slices by the type's layout.
+        var file = MasterFileParser.Parse("$ORIGIN example.test.\n@ 300 IN SOA ns h 1 2 3 4 5\n", "x.zone");
+        var bad = new ZoneRecord(WireName.Name("bad.example.test."), type, 300, data);
+        var error = Assert.Throws<ZoneDataException>(() => ZoneBuilder.Build(file.Origin!, [.. file.Records, bad]));
+        Assert.Equal([$"bad.example.test. {RecordType.ToText(type)}: record data does not match its type"], error.Errors);
+    }
 }
