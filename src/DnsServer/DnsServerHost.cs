@@ -43,12 +43,13 @@ public sealed class DnsServerHost : IAsyncDisposable
                 log.Warning("The store is empty and {Folder} has no *.zone files: every query will be refused until zones are added (minidns zone import)",
                     Path.GetFullPath(options.ZonesFolder));
             var counters = new ServerCounters();
-            var snapshots = new SnapshotPublisher(store, options.ReloadPollInterval, counters, log);
+            var faults = new FaultLog(counters, log);
+            var snapshots = new SnapshotPublisher(store, options.ReloadPollInterval, counters, faults, log);
             var loading = System.Diagnostics.Stopwatch.StartNew();
             snapshots.LoadInitial();
             log.Information("Loaded the zone snapshot in {Elapsed:0} ms", loading.Elapsed.TotalMilliseconds);
             host = new DnsServerHost(store, snapshots, counters);
-            host.Bind(options, log);
+            host.Bind(options, faults, log);
             snapshots.Start();
             foreach (var listener in host._udp)
                 listener.Start();
@@ -71,7 +72,7 @@ public sealed class DnsServerHost : IAsyncDisposable
 
     // Port 0 takes the port the first UDP group is given for every other socket; a clash on a later socket
     // (the port was free for UDP but not TCP) starts over with a new port.
-    private void Bind(ServerOptions options, ILogger log)
+    private void Bind(ServerOptions options, FaultLog faults, ILogger log)
     {
         const int attempts = 20;
         int loops = Math.Max(1, Environment.ProcessorCount);
@@ -109,8 +110,9 @@ public sealed class DnsServerHost : IAsyncDisposable
             Port = port;
             foreach (var (udp, tcp) in bound)
             {
-                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching));
-                _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections));
+                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults));
+                _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections,
+                    options.TcpMaxPerClient, options.Answer, faults));
             }
             return;
         }

@@ -74,8 +74,8 @@ try
         catch (OperationCanceledException)
         {
         }
-        Log.Information("Shutting down after {Udp} UDP and {Tcp} TCP queries ({Dropped} dropped, {Reloads} reloads)",
-            host.Counters.UdpQueries, host.Counters.TcpQueries, host.Counters.Dropped, host.Counters.Reloads);
+        Log.Information("Shutting down after {Udp} UDP and {Tcp} TCP queries ({Dropped} dropped, {Reloads} reloads, {Errors} errors caught)",
+            host.Counters.UdpQueries, host.Counters.TcpQueries, host.Counters.Dropped, host.Counters.Reloads, host.Counters.Errors);
     }
     return 0;
 

@@ -4,13 +4,14 @@ namespace MiniDns.Server;
 
 /// <summary>
 /// Every counter of the server, summed on read from the per-loop <see cref="QueryCounters"/>: queries by
-/// transport and rcode, dropped messages, reloads, TCP refusals and idle timeouts. All only grow, so they
+/// transport and rcode, dropped messages, reloads, TCP refusals and idle timeouts, and the failures the loops
+/// caught (<see cref="FaultLog"/>). All only grow, so they
 /// can be scraped.
 /// </summary>
 public sealed class ServerCounters
 {
     private readonly List<QueryCounters> _udpLoops = [];
-    private long _reloads, _reloadFailures, _tcpRefused, _tcpIdleTimeouts;
+    private long _reloads, _reloadFailures, _tcpRefused, _tcpIdleTimeouts, _tcpSendTimeouts, _tcpEvicted, _tcpAcceptBackoffs, _errors;
 
     public QueryCounters Tcp { get; } = new(shared: true);
 
@@ -31,10 +32,26 @@ public sealed class ServerCounters
     public long TcpConnectionsRefused => Interlocked.Read(ref _tcpRefused);
     public long TcpIdleTimeouts => Interlocked.Read(ref _tcpIdleTimeouts);
 
+    /// <summary>Connections closed because an answer could not be written within the idle timeout.</summary>
+    public long TcpSendTimeouts => Interlocked.Read(ref _tcpSendTimeouts);
+
+    /// <summary>Idle connections closed to make room for a new one at a cap.</summary>
+    public long TcpEvicted => Interlocked.Read(ref _tcpEvicted);
+
+    /// <summary>Accepts that failed for want of descriptors or buffers and were retried after a pause.</summary>
+    public long TcpAcceptBackoffs => Interlocked.Read(ref _tcpAcceptBackoffs);
+
+    /// <summary>Exceptions caught while answering a message, serving a connection, accepting or reloading.</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
     public void CountReload() => Interlocked.Increment(ref _reloads);
     public void CountReloadFailure() => Interlocked.Increment(ref _reloadFailures);
     public void CountTcpRefused() => Interlocked.Increment(ref _tcpRefused);
     public void CountTcpIdleTimeout() => Interlocked.Increment(ref _tcpIdleTimeouts);
+    public void CountTcpSendTimeout() => Interlocked.Increment(ref _tcpSendTimeouts);
+    public void CountTcpEvicted() => Interlocked.Increment(ref _tcpEvicted);
+    public void CountTcpAcceptBackoff() => Interlocked.Increment(ref _tcpAcceptBackoffs);
+    public void CountError() => Interlocked.Increment(ref _errors);
 
     private long Sum(Func<QueryCounters, long> read)
     {

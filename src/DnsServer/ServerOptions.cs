@@ -16,11 +16,15 @@ public sealed record ServerOptions
     public int Port { get; init; } = 53;
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int TcpMaxConnections { get; init; } = 512;
+    public int TcpMaxPerClient { get; init; } = 64;
     public TimeSpan ReloadPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
     public string LogLevel { get; init; } = "Information";
 
     /// <summary>recvmmsg/sendmmsg batches where Linux has them; off, the portable loop runs (tests use it).</summary>
     internal bool UdpBatching { get; init; } = true;
+
+    /// <summary>What answers each message; tests put in one that throws.</summary>
+    internal AnswerMessage Answer { get; init; } = QueryProcessor.Process;
 
     public const string Usage = """
         Usage: dotnet run --project src/DnsServer -- [options]
@@ -30,13 +34,15 @@ public sealed record ServerOptions
           --listen ADDR               address to listen on; repeat for several (default 0.0.0.0 and ::)
           --port N                    UDP and TCP port (default 53; 0 picks a free one)
           --tcp-idle-timeout SECONDS  close idle TCP connections after this long (default 10)
-          --tcp-max-connections N     concurrent TCP connections (default 512)
+          --tcp-max-connections N     concurrent TCP connections (default 512); at the cap the
+                                      longest-idle one is closed for a new one
+          --tcp-max-per-client N      concurrent TCP connections of one client address (default 64)
           --log-level LEVEL           Verbose, Debug, Information, Warning, Error (default Information)
 
         The same settings come from appsettings.json and MINIDNS_* variables (MINIDNS_PORT=5353).
         """;
 
-    private static readonly string[] Keys = ["db", "zones", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "log-level"];
+    private static readonly string[] Keys = ["db", "zones", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "log-level"];
 
     /// <summary>Reads the options; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
     public static ServerOptions Load(string[] args, string? baseDirectory = null)
@@ -61,6 +67,7 @@ public sealed record ServerOptions
             Port = ParseInt(configuration, "port", defaults.Port, 0, 65535),
             TcpIdleTimeout = TimeSpan.FromSeconds(ParseInt(configuration, "tcp-idle-timeout", 10, 1, 3600)),
             TcpMaxConnections = ParseInt(configuration, "tcp-max-connections", defaults.TcpMaxConnections, 1, 100_000),
+            TcpMaxPerClient = ParseInt(configuration, "tcp-max-per-client", defaults.TcpMaxPerClient, 1, 100_000),
             LogLevel = configuration["log-level"] ?? defaults.LogLevel,
         };
     }

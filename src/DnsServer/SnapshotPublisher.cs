@@ -16,12 +16,15 @@ public sealed class SnapshotPublisher : IAsyncDisposable
     private readonly TimeSpan _interval;
     private readonly CancellationTokenSource _stop = new();
     private readonly ServerCounters _counters;
+    private readonly FaultLog _faults;
+    private long _failedVersion = -1;
     private Thread? _polling;
     private volatile ZoneSnapshot _current = ZoneSnapshot.Empty;
     private volatile TaskCompletionSource _published = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public SnapshotPublisher(ZoneStore store, TimeSpan interval, ServerCounters counters, ILogger log)
+    public SnapshotPublisher(ZoneStore store, TimeSpan interval, ServerCounters counters, FaultLog faults, ILogger log)
     {
+        _faults = faults;
         _store = store;
         _interval = interval;
         _counters = counters;
@@ -59,14 +62,17 @@ public sealed class SnapshotPublisher : IAsyncDisposable
 
     /// <summary>
     /// Rebuilds when the store changed: from the change log when it covers the gap (only touched names are
-    /// read), else from the whole store. A store that cannot be read keeps the old snapshot serving.
+    /// read), else from the whole store. Whatever goes wrong keeps the old snapshot serving; the same version
+    /// is not tried again, the next change is.
     /// </summary>
     public void ReloadIfChanged()
     {
+        long version = -1;
         try
         {
             var current = _current;
-            if (_store.ReadChangeCounter() == current.Version)
+            version = _store.ReadChangeCounter();
+            if (version == current.Version || version == _failedVersion)
                 return;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var paused = GC.GetTotalPauseDuration();
@@ -95,8 +101,17 @@ public sealed class SnapshotPublisher : IAsyncDisposable
         }
         catch (Exception e) when (e is ZoneStoreException or ZoneDataException or LiteDB.LiteException or IOException)
         {
+            // The store's own refusals: one clear line, no stack.
+            _failedVersion = version;
             _counters.CountReloadFailure();
             _log.Error("Reload failed, still serving version {Version}: {Error}", _current.Version, e.Message);
+        }
+        catch (Exception e)
+        {
+            // A bug: counted and logged with its stack, and the old snapshot goes on serving.
+            _failedVersion = version;
+            _counters.CountReloadFailure();
+            _faults.Failed($"Reload of version {version}", e);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -7,109 +8,192 @@ namespace MiniDns.Server;
 
 /// <summary>
 /// DNS over TCP (RFC 7766): each message carries a two-byte length prefix and is read exactly by it, however
-/// the stream splits or joins it; several queries share a connection; a connection that stays idle, or holds
-/// half a message, for the idle timeout is closed; connections past the cap are refused at once. Every
-/// connection runs on its own task, so a slow client never blocks another.
+/// the stream splits or joins it; several queries share a connection. One clock per connection bounds every
+/// wait: a connection idle, or holding half a message, for the idle timeout is closed, and so is one whose
+/// answer cannot be written within it (a client that pipelines queries and never reads); the clock stops
+/// while we answer. Connections are capped in all and per client address (<see cref="TcpConnectionTable"/>).
+/// Every connection runs on its own task, so a slow client never blocks another, and a failure in one is
+/// counted and logged and closes only that connection.
 /// </summary>
 public sealed class TcpDnsListener : IAsyncDisposable
 {
+    // One buffer per connection, from a pool: the request at the front, the framed answer behind it. Larger
+    // than 85,000 bytes, it would land on the large-object heap if each connection allocated its own.
+    private const int MessageSpace = 65535;
+    private const int BufferSize = MessageSpace + 2 + MessageSpace;
+    private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
+
     private readonly Socket _listener;
     private readonly SnapshotPublisher _snapshots;
     private readonly ServerCounters _counters;
     private readonly ILogger _log;
+    private readonly AnswerMessage _answer;
+    private readonly FaultLog _faults;
     private readonly TimeSpan _idleTimeout;
-    private readonly int _maxConnections;
+    private readonly TcpConnectionTable _table;
+    private readonly ArrayPool<byte> _buffers;
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<Task> _connections = [];
     private Task _acceptLoop = Task.CompletedTask;
 
-    public TcpDnsListener(Socket listener, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, TimeSpan idleTimeout, int maxConnections)
+    public TcpDnsListener(Socket listener, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, TimeSpan idleTimeout,
+        int maxConnections, int maxPerClient, AnswerMessage answer, FaultLog faults)
     {
         _listener = listener;
         _snapshots = snapshots;
         _counters = counters;
         _log = log;
         _idleTimeout = idleTimeout;
-        _maxConnections = maxConnections;
+        _answer = answer;
+        _faults = faults;
+        _table = new TcpConnectionTable(maxConnections, maxPerClient);
+        // Buffers of closed connections are kept for new ones, up to the connection cap.
+        _buffers = ArrayPool<byte>.Create(BufferSize, maxConnections);
     }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+
+    public int OpenConnections => _table.Count;
 
     public void Start() => _acceptLoop = AcceptLoopAsync(_stop.Token);
 
     private async Task AcceptLoopAsync(CancellationToken cancel)
     {
+        var backoff = TimeSpan.Zero;
         while (!cancel.IsCancellationRequested)
         {
-            Socket client;
             try
             {
-                client = await _listener.AcceptAsync(cancel);
+                if (backoff > TimeSpan.Zero)
+                    await Task.Delay(backoff, cancel);
+                var client = await _listener.AcceptAsync(cancel);
+                backoff = TimeSpan.Zero;
+                Admit(client, cancel);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
-            catch (SocketException e)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
-                _log.Debug("TCP accept error {Error}", e.SocketErrorCode);
-                continue;
+                // EMFILE, ENFILE, ENOBUFS: accepting again at once would fail again at once. Wait, longer each
+                // time, so the loop never spins while descriptors are short; queued connections wait in the backlog.
+                backoff = NextBackoff(backoff);
+                _counters.CountTcpAcceptBackoff();
+                _log.Warning("TCP accept failed ({Error}): out of descriptors or buffers, retrying in {Backoff} ms",
+                    e.SocketErrorCode, backoff.TotalMilliseconds);
             }
-            lock (_connections)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
             {
-                if (_connections.Count >= _maxConnections)
-                {
-                    _counters.CountTcpRefused();
-                    client.Dispose();
-                    continue;
-                }
-                var task = ServeAsync(client, cancel);
-                _connections.Add(task);
-                _ = task.ContinueWith(t => { lock (_connections) _connections.Remove(t); }, TaskScheduler.Default);
+                // The client gave up before we accepted it.
+            }
+            catch (Exception e)
+            {
+                backoff = NextBackoff(backoff);
+                _faults.Failed("TCP accept loop", e);
             }
         }
     }
 
-    private async Task ServeAsync(Socket client, CancellationToken cancel)
+    private static TimeSpan NextBackoff(TimeSpan backoff) =>
+        backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+
+    private void Admit(Socket client, CancellationToken cancel)
+    {
+        var address = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        var connection = new TcpConnection(client, address, cancel);
+        if (!_table.TryAdmit(connection, out var evicted))
+        {
+            _counters.CountTcpRefused();
+            connection.Dispose();
+            return;
+        }
+        if (evicted is not null)
+            _counters.CountTcpEvicted();
+        lock (_connections)
+        {
+            var task = ServeAsync(connection);
+            _connections.Add(task);
+            _ = task.ContinueWith(t => { lock (_connections) _connections.Remove(t); }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task ServeAsync(TcpConnection connection)
     {
         await Task.Yield();
+        var client = connection.Socket;
         var remote = client.RemoteEndPoint?.Serialize() ?? new SocketAddress(AddressFamily.InterNetwork);
         var context = new QueryContext();
-        var request = new byte[65535];
-        var response = new byte[2 + 65535];
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var buffer = _buffers.Rent(BufferSize);
+        var request = buffer.AsMemory(0, MessageSpace);
+        var response = buffer.AsMemory(MessageSpace, 2 + MessageSpace);
+        var clock = connection.Timer;
+        bool sending = false;
         try
         {
             while (true)
             {
-                // The idle clock runs from the end of one message to the end of the next one's last byte.
-                idle.CancelAfter(_idleTimeout);
-                if (!await ReadExactlyAsync(client, request.AsMemory(0, 2), idle.Token, allowEof: true))
+                // The clock runs from the end of one answer to the last byte of the next message.
+                connection.MarkIdle();
+                clock.CancelAfter(_idleTimeout);
+                if (!await ReadExactlyAsync(client, request[..2], clock.Token, allowEof: true))
                     return;
-                int length = BinaryPrimitives.ReadUInt16BigEndian(request);
-                if (!await ReadExactlyAsync(client, request.AsMemory(0, length), idle.Token, allowEof: false))
+                connection.MarkBusy();
+                int length = BinaryPrimitives.ReadUInt16BigEndian(request.Span);
+                if (!await ReadExactlyAsync(client, request[..length], clock.Token, allowEof: false))
                     return;
-                int answer = QueryProcessor.Process(request.AsSpan(0, length), response.AsSpan(2), _snapshots.Current, context, maxResponse: 65535);
+                clock.CancelAfter(Timeout.InfiniteTimeSpan);
+                int answer = Answer(request.Span[..length], response.Span[2..], context);
+                if (answer < 0)
+                    return; // answering failed: counted and logged; the client sees the connection close
                 QueryLog.Answered(_log, "tcp", remote, context, answer);
                 _counters.Tcp.Count(context, answer);
                 if (answer == 0)
                     continue;
-                BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)answer);
-                await client.SendAsync(response.AsMemory(0, 2 + answer), SocketFlags.None, cancel);
+                BinaryPrimitives.WriteUInt16BigEndian(response.Span, (ushort)answer);
+                // A client that does not read its answers is closed once one cannot be written in the idle timeout.
+                sending = true;
+                clock.CancelAfter(_idleTimeout);
+                await client.SendAsync(response[..(2 + answer)], SocketFlags.None, clock.Token);
+                sending = false;
             }
         }
         catch (OperationCanceledException)
         {
-            if (!cancel.IsCancellationRequested)
+            if (_stop.IsCancellationRequested || connection.Evicted)
+                return;
+            if (sending)
+                _counters.CountTcpSendTimeout();
+            else
                 _counters.CountTcpIdleTimeout();
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             _log.Debug("TCP connection from {Client} ended: {Error}", remote.ToString(), e.Message);
         }
+        catch (Exception e)
+        {
+            _faults.Failed("TCP connection", e);
+        }
         finally
         {
-            client.Dispose();
+            _table.Remove(connection);
+            connection.Dispose();
+            _buffers.Return(buffer);
+        }
+    }
+
+    // The answer's length, 0 for none, or -1 when answering threw.
+    private int Answer(ReadOnlySpan<byte> request, Span<byte> response, QueryContext context)
+    {
+        try
+        {
+            return _answer(request, response, _snapshots.Current, context, MessageSpace);
+        }
+        catch (Exception e)
+        {
+            _faults.MessageFailed("tcp", e, request);
+            return -1;
         }
     }
 

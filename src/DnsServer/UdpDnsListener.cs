@@ -8,7 +8,8 @@ namespace MiniDns.Server;
 /// UDP on one address: one socket per core, bound together with SO_REUSEPORT so the kernel spreads
 /// datagrams across them, each drained by its own thread in a blocking receive loop (as NSD's workers do).
 /// A loop owns its socket, buffers, query context and counters: loops share nothing but the snapshot, and
-/// the steady state allocates nothing. Where SO_REUSEPORT is missing, the loops share one socket.
+/// the steady state allocates nothing. Where SO_REUSEPORT is missing, the loops share one socket. A message
+/// whose answering throws is counted and logged (<see cref="FaultLog"/>) and gets no reply; the loop goes on.
 /// </summary>
 public sealed class UdpDnsListener : IDisposable
 {
@@ -16,13 +17,18 @@ public sealed class UdpDnsListener : IDisposable
     private readonly SnapshotPublisher _snapshots;
     private readonly ServerCounters _counters;
     private readonly ILogger _log;
+    private readonly AnswerMessage _answer;
+    private readonly FaultLog _faults;
     private readonly List<Thread> _threads = [];
     private volatile bool _stopping;
 
     private readonly bool _batching;
 
-    public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, bool batching)
+    public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, bool batching,
+        AnswerMessage answer, FaultLog faults)
     {
+        _answer = answer;
+        _faults = faults;
         _sockets = sockets;
         _batching = batching && LinuxBatchedUdp.IsSupported();
         _snapshots = snapshots;
@@ -76,18 +82,25 @@ public sealed class UdpDnsListener : IDisposable
                     _log.Debug("UDP receive error {Error}, loop continues", e.SocketErrorCode);
                     continue;
                 }
-                int queued = 0;
-                for (int i = 0; i < received; i++)
+                try
                 {
-                    int length = QueryProcessor.Process(batch.Request(i), batch.ResponseBuffer(i), _snapshots.Current, context);
-                    counters.Count(context, length);
-                    if (_log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
-                        QueryLog.Answered(_log, "udp", batch.Sender(i, socket.AddressFamily), context, length);
-                    if (length > 0)
-                        batch.Queue(queued++, i, length);
+                    int queued = 0;
+                    for (int i = 0; i < received; i++)
+                    {
+                        int length = Answer(batch.Request(i), batch.ResponseBuffer(i), ref context);
+                        counters.Count(context, length);
+                        if (_log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
+                            QueryLog.Answered(_log, "udp", batch.Sender(i, socket.AddressFamily), context, length);
+                        if (length > 0)
+                            batch.Queue(queued++, i, length);
+                    }
+                    if (queued > 0)
+                        batch.SendQueued(fd, queued);
                 }
-                if (queued > 0)
-                    batch.SendQueued(fd, queued);
+                catch (Exception e)
+                {
+                    _faults.Failed("UDP receive loop", e); // the batch is lost, the loop is not
+                }
             }
         }
         finally
@@ -108,7 +121,7 @@ public sealed class UdpDnsListener : IDisposable
             try
             {
                 int received = socket.ReceiveFrom(request, SocketFlags.None, client);
-                int length = QueryProcessor.Process(request.AsSpan(0, received), response, _snapshots.Current, context);
+                int length = Answer(request.AsSpan(0, received), response, ref context);
                 counters.Count(context, length);
                 QueryLog.Answered(_log, "udp", client, context, length);
                 if (length > 0)
@@ -128,6 +141,26 @@ public sealed class UdpDnsListener : IDisposable
                 // One client's unreachable port or a full send buffer must not stop the loop.
                 _log.Debug("UDP socket error {Error}, loop continues", e.SocketErrorCode);
             }
+            catch (Exception e)
+            {
+                _faults.Failed("UDP receive loop", e);
+            }
+        }
+    }
+
+    // One message's failure costs that message: no reply, and a fresh context in case the failure left the
+    // old one half-written.
+    private int Answer(ReadOnlySpan<byte> request, Span<byte> response, ref QueryContext context)
+    {
+        try
+        {
+            return _answer(request, response, _snapshots.Current, context, null);
+        }
+        catch (Exception e)
+        {
+            _faults.MessageFailed("udp", e, request);
+            context = new QueryContext();
+            return 0;
         }
     }
 

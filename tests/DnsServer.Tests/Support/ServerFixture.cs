@@ -6,7 +6,7 @@ using Serilog;
 namespace MiniDns.Tests.Support;
 
 /// <summary>The real server, in-process, on 127.0.0.1 and an ephemeral port, over a store in a temporary folder.</summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
     public string Folder { get; } = Directory.CreateTempSubdirectory("minidns-test-").FullName;
     public DnsServerHost Host { get; private set; } = null!;
@@ -14,6 +14,9 @@ public sealed class ServerFixture : IAsyncLifetime
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Host.Port);
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(2);
     public bool UdpBatching { get; init; } = true;
+    public int TcpMaxConnections { get; init; } = 64;
+    public int TcpMaxPerClient { get; init; } = 64;
+    public AnswerMessage Answer { get; init; } = QueryProcessor.Process;
 
     public ValueTask InitializeAsync()
     {
@@ -27,7 +30,9 @@ public sealed class ServerFixture : IAsyncLifetime
             Listen = [IPAddress.Loopback],
             Port = 0,
             TcpIdleTimeout = TcpIdleTimeout,
-            TcpMaxConnections = 64,
+            TcpMaxConnections = TcpMaxConnections,
+            TcpMaxPerClient = TcpMaxPerClient,
+            Answer = Answer,
             ReloadPollInterval = TimeSpan.FromMilliseconds(100),
             UdpBatching = UdpBatching,
         }, new LoggerConfiguration().CreateLogger());

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// One accepted TCP connection as the connection table sees it: whose it is, since when it has been idle,
+/// and a way to close it from outside (to make room for a new one, RFC 7766 6.2.3).
+/// </summary>
+public sealed class TcpConnection(Socket socket, IPAddress client, CancellationToken stop) : IDisposable
+{
+    private readonly CancellationTokenSource _close = CancellationTokenSource.CreateLinkedTokenSource(stop);
+    private long _idleSince = Environment.TickCount64;
+    private volatile bool _idle = true;
+
+    public Socket Socket { get; } = socket;
+    public IPAddress Client { get; } = client;
+
+    /// <summary>Cancelled when the server stops, when the table closes this connection, or by its own timer.</summary>
+    public CancellationTokenSource Timer => _close;
+
+    /// <summary>True once the table closed this connection for a newer one.</summary>
+    public bool Evicted { get; private set; }
+
+    /// <summary>Waiting for the client's next message (not reading the middle of one, answering or sending).</summary>
+    public bool IsIdle => _idle;
+    public long IdleSince => Interlocked.Read(ref _idleSince);
+
+    public void MarkBusy() => _idle = false;
+
+    public void MarkIdle()
+    {
+        Interlocked.Exchange(ref _idleSince, Environment.TickCount64);
+        _idle = true;
+    }
+
+    /// <summary>Closes the connection from another thread: its pending read ends as cancelled.</summary>
+    public void Evict()
+    {
+        Evicted = true;
+        try
+        {
+            _close.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // It ended by itself meanwhile.
+        }
+    }
+
+    public void Dispose()
+    {
+        Socket.Dispose();
+        _close.Dispose();
+    }
+}

@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using MiniDns.Fuzz.Targets;
+using MiniDns.Storage;
+using MiniDns.Wire;
+using MiniDns.Zones;
+
+namespace MiniDns.Fuzz;
+
+/// <summary>
+/// Writes each target's seed corpus from valid inputs and the hostile packets of the wire tests, so the
+/// checked-in corpora can be made again (then minimised with afl-cmin by bench/fuzz.sh).
+/// </summary>
+public static class CorpusSeeds
+{
+    private static readonly ushort[] Types = [RecordType.A, RecordType.MX, RecordType.ANY, RecordType.NS, RecordType.TXT];
+
+    public static void WriteAll(string folder)
+    {
+        var zoneFiles = Directory.GetFiles(Path.Combine(FuzzTargets.BaseDirectory, "Zones"), "*.zone").Order(StringComparer.Ordinal).ToArray();
+        var zones = zoneFiles.Select(path => MasterFileParser.ParseFile(path)).ToArray();
+
+        var queries = new List<byte[]>();
+        foreach (var zone in zones)
+        {
+            var owners = zone.Records.Select(r => r.Owner).DistinctBy(o => NameText.Format(o)).Take(4).ToList();
+            owners.Add([4, (byte)'n', (byte)'o', (byte)'n', (byte)'e', .. zone.Origin!]);
+            for (int i = 0; i < owners.Count; i++)
+                queries.Add(Query(owners[i], Types[i % Types.Length], edns: i % 2 == 0 ? (ushort)1232 : null));
+        }
+        queries.AddRange(Hostile(queries[0]));
+        Write(folder, "answer", queries);
+
+        Write(folder, "masterfile", [.. zoneFiles.Select(File.ReadAllBytes), .. Snippets.Select(System.Text.Encoding.UTF8.GetBytes)]);
+
+        var blocks = new List<byte[]>();
+        foreach (var zone in zones)
+        {
+            var block = new NameBlock();
+            foreach (var name in zone.Records.GroupBy(r => NameText.Format(r.Owner)))
+                block.Set(DnsName.ToLowerCopy(name.First().Owner), [.. name]);
+            blocks.Add(block.Encode());
+        }
+        Write(folder, "block", blocks);
+
+        var answer = new byte[65535];
+        var context = new QueryContext();
+        var snapshot = new ZoneSnapshot(zones.Select(z => ZoneBuilder.Build(z.Origin!, z.Records)));
+        var responses = new List<byte[]>();
+        foreach (var query in queries.Take(40))
+        {
+            int length = QueryProcessor.Process(query, answer, snapshot, context);
+            if (length > 0)
+                responses.Add(answer[..length]);
+        }
+        Write(folder, "message", responses);
+    }
+
+    private static readonly string[] Snippets =
+    [
+        "$ORIGIN example.test.\n$TTL 1h\n@ IN SOA ns h ( 1 2 3 4 5 )\n@ NS ns\nns A 192.0.2.1\n",
+        "$ORIGIN e.\n@ 60 IN SOA ns h 1 2 3 4 5\nx 60 IN TXT \"a\\\"b\" \"\\065\\.\" ; comment\n",
+        "$ORIGIN e.\n@ 60 IN SOA ns h 1 2 3 4 5\ny 60 IN TYPE65280 \\# 2 ABCD\nz 60 IN CAA 0 issue \"ca.example\"\n",
+        "$ORIGIN e.\n@ 60 IN SOA ns h 1 2 3 4 5\n*.w 60 IN AAAA 2001:db8::1\n_s._udp 60 IN SRV 0 0 53 ns\nd 60 IN DNAME x.\n",
+    ];
+
+    private static IEnumerable<byte[]> Hostile(byte[] valid)
+    {
+        for (byte offset = 0; offset < 12; offset++)
+            yield return [.. valid[..12], 0xC0, offset, 0, 1, 0, 1];
+        yield return [.. valid[..12], 1, (byte)'a', 0xC0, 0x0C, 0, 1, 0, 1];
+        yield return [.. valid[..12], 64, .. new byte[64], 0, 0, 1, 0, 1];
+        yield return valid[..7];
+        yield return valid[..^3];
+        var twoOpts = Query([3, (byte)'w', (byte)'w', (byte)'w', 0], RecordType.A, edns: 1232).ToList();
+        twoOpts.AddRange(twoOpts[^11..]);
+        twoOpts[11] = 2;
+        yield return [.. twoOpts];
+        var badVersion = Query([0], RecordType.SOA, edns: 4096);
+        badVersion[^6] = 1;
+        yield return badVersion;
+    }
+
+    private static byte[] Query(byte[] name, ushort type, ushort? edns)
+    {
+        var message = new byte[12 + name.Length + 4 + (edns is null ? 0 : 11)];
+        BinaryPrimitives.WriteUInt16BigEndian(message, 0x1234);
+        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(4), 1);
+        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(10), (ushort)(edns is null ? 0 : 1));
+        name.CopyTo(message, 12);
+        int p = 12 + name.Length;
+        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(p), type);
+        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(p + 2), DnsClass.IN);
+        if (edns is { } payload)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(p + 5), RecordType.OPT);
+            BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(p + 7), payload);
+        }
+        return message;
+    }
+
+    private static void Write(string folder, string target, IEnumerable<byte[]> inputs)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(folder, target)).FullName;
+        int n = 0;
+        foreach (var input in inputs)
+            File.WriteAllBytes(Path.Combine(dir, $"seed-{n++:D4}"), input);
+    }
+}
