@@ -58,6 +58,11 @@ public sealed class DnsServerHost : IAsyncDisposable
             var current = snapshots.Current;
             log.Information("MiniDns serving {Zones} zones, {Records} records from {Database} on {Addresses} port {Port} (UDP and TCP)",
                 current.Zones.Count, current.RecordCount, store.Path, options.Listen.Select(a => a.ToString()).ToArray(), host.Port);
+            if (options.RrlRate > 0)
+                log.Information("Response rate limiting: {Rate} UDP responses a second per bucket, slip {Slip}, window {Window} s, exempt {Exempt}",
+                    options.RrlRate, options.RrlSlip, options.RrlWindow, options.RrlExempt.Select(n => n.ToString()).ToArray());
+            else
+                log.Information("Response rate limiting is off (--rrl-rate 0)");
             return host;
         }
         catch
@@ -108,9 +113,10 @@ public sealed class DnsServerHost : IAsyncDisposable
                 throw;
             }
             Port = port;
+            var rrl = new ResponseRateLimiter(options.RrlRate, options.RrlSlip, options.RrlWindow, options.RrlExempt);
             foreach (var (udp, tcp) in bound)
             {
-                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults));
+                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl));
                 _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections,
                     options.TcpMaxPerClient, options.Answer, faults));
             }

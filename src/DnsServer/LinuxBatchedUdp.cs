@@ -99,6 +99,9 @@ internal sealed unsafe class LinuxBatchedUdp : IDisposable
         return address;
     }
 
+    /// <summary>The sender of the i-th datagram as the kernel wrote it (sockaddr_in or sockaddr_in6).</summary>
+    public ReadOnlySpan<byte> SenderAddress(int i) => new(_receive[i].Header.Name, (int)_receive[i].Header.NameLength);
+
     public Span<byte> ResponseBuffer(int i) => new(_sendVectors[i].Base, ResponseCapacity);
 
     /// <summary>Queues the answer to the i-th datagram, to its sender, for the next <see cref="SendQueued"/>.</summary>

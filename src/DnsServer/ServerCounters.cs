@@ -27,6 +27,9 @@ public sealed class ServerCounters
     public long TcpQueries => Tcp.Queries;
     public long Dropped => Sum(c => c.Dropped) + Tcp.Dropped;
     public long Answered(ResponseCode rcode) => Sum(c => c.Answered(rcode)) + Tcp.Answered(rcode);
+    public long RateLimited => Sum(c => c.RateLimited);
+    public long RateSlipped => Sum(c => c.Slipped);
+    public long RateDropped => RateLimited - RateSlipped;
     public long Reloads => Interlocked.Read(ref _reloads);
     public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
     public long TcpConnectionsRefused => Interlocked.Read(ref _tcpRefused);

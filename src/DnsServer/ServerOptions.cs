@@ -20,6 +20,12 @@ public sealed record ServerOptions
     public TimeSpan ReloadPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
     public string LogLevel { get; init; } = "Information";
 
+    /// <summary>Response rate limiting over UDP (NSD's defaults: 200 a second per bucket, slip 2); rate 0 turns it off.</summary>
+    public int RrlRate { get; init; } = 200;
+    public int RrlSlip { get; init; } = 2;
+    public int RrlWindow { get; init; } = 15;
+    public IReadOnlyList<IPNetwork> RrlExempt { get; init; } = [];
+
     /// <summary>recvmmsg/sendmmsg batches where Linux has them; off, the portable loop runs (tests use it).</summary>
     internal bool UdpBatching { get; init; } = true;
 
@@ -37,12 +43,18 @@ public sealed record ServerOptions
           --tcp-max-connections N     concurrent TCP connections (default 512); at the cap the
                                       longest-idle one is closed for a new one
           --tcp-max-per-client N      concurrent TCP connections of one client address (default 64)
+          --rrl-rate N                UDP responses a second per client prefix and answer (default
+                                      200, as NSD; 0 turns rate limiting off); TCP is never limited
+          --rrl-slip N                every Nth limited response goes out as an empty TC=1 reply
+                                      (default 2; 0 drops them all)
+          --rrl-window SECONDS        the rate is averaged over this long (default 15)
+          --rrl-exempt CIDR           clients never limited; repeat for several
           --log-level LEVEL           Verbose, Debug, Information, Warning, Error (default Information)
 
         The same settings come from appsettings.json and MINIDNS_* variables (MINIDNS_PORT=5353).
         """;
 
-    private static readonly string[] Keys = ["db", "zones", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "log-level"];
+    private static readonly string[] Keys = ["db", "zones", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "rrl-rate", "rrl-slip", "rrl-window", "rrl-exempt", "log-level"];
 
     /// <summary>Reads the options; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
     public static ServerOptions Load(string[] args, string? baseDirectory = null)
@@ -59,6 +71,8 @@ public sealed record ServerOptions
         var addresses = listen.Value is { } single
             ? [single]
             : listen.GetChildren().Select(c => c.Value).OfType<string>().ToArray();
+        var exempt = configuration.GetSection("rrl-exempt");
+        var exemptText = exempt.Value is { } one ? [one] : exempt.GetChildren().Select(c => c.Value).OfType<string>().ToArray();
         return new ServerOptions
         {
             Database = configuration["db"] ?? defaults.Database,
@@ -69,6 +83,10 @@ public sealed record ServerOptions
             TcpMaxConnections = ParseInt(configuration, "tcp-max-connections", defaults.TcpMaxConnections, 1, 100_000),
             TcpMaxPerClient = ParseInt(configuration, "tcp-max-per-client", defaults.TcpMaxPerClient, 1, 100_000),
             LogLevel = configuration["log-level"] ?? defaults.LogLevel,
+            RrlRate = ParseInt(configuration, "rrl-rate", defaults.RrlRate, 0, 1_000_000),
+            RrlSlip = ParseInt(configuration, "rrl-slip", defaults.RrlSlip, 0, 100),
+            RrlWindow = ParseInt(configuration, "rrl-window", defaults.RrlWindow, 1, 3600),
+            RrlExempt = exemptText.Select(ParseNetwork).ToArray(),
         };
     }
 
@@ -76,7 +94,7 @@ public sealed record ServerOptions
     private static string[] NormalizeArguments(string[] args)
     {
         var result = new List<string>();
-        int listenIndex = 0;
+        int listenIndex = 0, exemptIndex = 0;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -99,6 +117,8 @@ public sealed record ServerOptions
                 throw new ArgumentException($"unknown option --{key}");
             if (key == "listen")
                 key = $"listen:{listenIndex++}";
+            else if (key == "rrl-exempt")
+                key = $"rrl-exempt:{exemptIndex++}";
             result.Add($"--{key}={value}");
         }
         return [.. result];
@@ -108,6 +128,11 @@ public sealed record ServerOptions
         IPAddress.TryParse(text.Trim('[', ']'), out var address)
             ? address
             : throw new ArgumentException($"--listen: '{text}' is not an IP address");
+
+    private static IPNetwork ParseNetwork(string text) =>
+        IPNetwork.TryParse(text, out var network) ? network
+        : IPAddress.TryParse(text, out var address) ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+        : throw new ArgumentException($"--rrl-exempt: '{text}' is not an address or CIDR network");
 
     private static int ParseInt(IConfiguration configuration, string key, int fallback, int min, int max)
     {

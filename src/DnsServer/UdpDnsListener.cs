@@ -19,14 +19,16 @@ public sealed class UdpDnsListener : IDisposable
     private readonly ILogger _log;
     private readonly AnswerMessage _answer;
     private readonly FaultLog _faults;
+    private readonly ResponseRateLimiter _rrl;
     private readonly List<Thread> _threads = [];
     private volatile bool _stopping;
 
     private readonly bool _batching;
 
     public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, bool batching,
-        AnswerMessage answer, FaultLog faults)
+        AnswerMessage answer, FaultLog faults, ResponseRateLimiter rrl)
     {
+        _rrl = rrl;
         _answer = answer;
         _faults = faults;
         _sockets = sockets;
@@ -85,9 +87,12 @@ public sealed class UdpDnsListener : IDisposable
                 try
                 {
                     int queued = 0;
+                    long now = Environment.TickCount64 / 1000;
                     for (int i = 0; i < received; i++)
                     {
                         int length = Answer(batch.Request(i), batch.ResponseBuffer(i), ref context);
+                        if (length > 0 && _rrl.Enabled)
+                            length = Limit(batch.SenderAddress(i), batch.ResponseBuffer(i), length, context, counters, now);
                         counters.Count(context, length);
                         if (_log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
                             QueryLog.Answered(_log, "udp", batch.Sender(i, socket.AddressFamily), context, length);
@@ -122,6 +127,8 @@ public sealed class UdpDnsListener : IDisposable
             {
                 int received = socket.ReceiveFrom(request, SocketFlags.None, client);
                 int length = Answer(request.AsSpan(0, received), response, ref context);
+                if (length > 0 && _rrl.Enabled)
+                    length = Limit(client.Buffer.Span[..client.Size], response, length, context, counters, Environment.TickCount64 / 1000);
                 counters.Count(context, length);
                 QueryLog.Answered(_log, "udp", client, context, length);
                 if (length > 0)
@@ -161,6 +168,22 @@ public sealed class UdpDnsListener : IDisposable
             _faults.MessageFailed("udp", e, request);
             context = new QueryContext();
             return 0;
+        }
+    }
+
+    // Response rate limiting: the response as it is, as an empty TC=1 reply (a slip), or nothing (0).
+    private int Limit(ReadOnlySpan<byte> sender, Span<byte> response, int length, QueryContext context, QueryCounters counters, long now)
+    {
+        switch (_rrl.Decide(sender, context, now))
+        {
+            case RateDecision.Send:
+                return length;
+            case RateDecision.Slip:
+                counters.CountRateLimited(slipped: true);
+                return ResponseRateLimiter.WriteSlip(response, context);
+            default:
+                counters.CountRateLimited(slipped: false);
+                return 0;
         }
     }
 

@@ -13,8 +13,10 @@ namespace MiniDns.Fuzz.Targets;
 public sealed class AnswerTarget : IFuzzTarget
 {
     private static readonly Lazy<ZoneSnapshot> Snapshot = new(LoadZones);
-    private readonly QueryContext _context = new();
     private readonly byte[] _response = new byte[65535];
+    // Made at the first input: under afl-fuzz no DnsCore code may run before the fuzzer has mapped its coverage
+    // memory, and this target is constructed before that.
+    private QueryContext? _context;
 
     public string Name => "answer";
 
@@ -26,6 +28,7 @@ public sealed class AnswerTarget : IFuzzTarget
 
     private void Check(ReadOnlySpan<byte> request, bool tcp)
     {
+        _context ??= new QueryContext();
         int length = QueryProcessor.Process(request, _response, Snapshot.Value, _context, tcp ? 65535 : null);
         if (length == 0)
             return;

@@ -18,11 +18,17 @@ public class ServerFixture : IAsyncLifetime
     public int TcpMaxPerClient { get; init; } = 64;
     public AnswerMessage Answer { get; init; } = QueryProcessor.Process;
 
+    /// <summary>Off unless a test is about it: the suites send bursts of identical queries from 127.0.0.1.</summary>
+    public int RrlRate { get; init; }
+    public IReadOnlyList<(string Name, string Text)> ExtraZones { get; init; } = [];
+
     public ValueTask InitializeAsync()
     {
         var zones = Directory.CreateDirectory(Path.Combine(Folder, "zones")).FullName;
         File.WriteAllText(Path.Combine(zones, "example.test.zone"), TestZones.Example);
         File.WriteAllText(Path.Combine(zones, "big.test.zone"), TestZonesText.Big);
+        foreach (var (name, text) in ExtraZones)
+            File.WriteAllText(Path.Combine(zones, name + ".zone"), text);
         Host = DnsServerHost.Start(new ServerOptions
         {
             Database = DatabasePath,
@@ -33,6 +39,7 @@ public class ServerFixture : IAsyncLifetime
             TcpMaxConnections = TcpMaxConnections,
             TcpMaxPerClient = TcpMaxPerClient,
             Answer = Answer,
+            RrlRate = RrlRate,
             ReloadPollInterval = TimeSpan.FromMilliseconds(100),
             UdpBatching = UdpBatching,
         }, new LoggerConfiguration().CreateLogger());
