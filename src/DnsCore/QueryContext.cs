@@ -9,6 +9,33 @@ public sealed class QueryContext
     public ResponsePlan Plan { get; } = new();
     public NameCompressor Compressor { get; } = new();
 
+    /// <summary>The server's cookie secrets; null answers no cookies (RFC 7873: a server may not support them).</summary>
+    public ServerCookies? Cookies { get; set; }
+
+    private readonly byte[] _clientAddress = new byte[16];
+    private int _clientAddressLength;
+
+    /// <summary>The client's address octets (4 or 16), which server cookies are bound to.</summary>
+    public ReadOnlySpan<byte> ClientAddress => _clientAddress.AsSpan(0, _clientAddressLength);
+
+    /// <summary>Takes the client's address from a native sockaddr_in or sockaddr_in6, without allocating.</summary>
+    public void SetClient(ReadOnlySpan<byte> sockaddr)
+    {
+        int family = sockaddr.Length >= 2 ? sockaddr[0] | sockaddr[1] << 8 : 0; // sa_family_t in host order (Linux)
+        if (family == 2 && sockaddr.Length >= 8)
+        {
+            sockaddr.Slice(4, 4).CopyTo(_clientAddress);
+            _clientAddressLength = 4;
+        }
+        else if (family == 10 && sockaddr.Length >= 24)
+        {
+            sockaddr.Slice(8, 16).CopyTo(_clientAddress);
+            _clientAddressLength = 16;
+        }
+        else
+            _clientAddressLength = 0;
+    }
+
     /// <summary>How the last message was read and answered, for counters and debug logs.</summary>
     public QueryParseResult LastResult { get; internal set; }
     public ResponseCode LastRcode { get; internal set; }

@@ -30,6 +30,9 @@ public static class QueryProcessor
                 return ResponseWriter.WriteHeaderOnly(request, ResponseCode.NotImp, response);
         }
 
+        if (query.CookieLength > 0 && context.Cookies is { } cookies && context.ClientAddress.Length > 0)
+            AnswerCookie(query, cookies, context.ClientAddress);
+
         var plan = context.Plan;
         if (query.HasEdns && query.EdnsVersion > 0)
         {
@@ -44,5 +47,15 @@ public static class QueryProcessor
         context.LastRcode = plan.Rcode;
         int limit = maxResponse ?? ResponseWriter.UdpLimit(query);
         return ResponseWriter.Write(request, query, plan, limit, response, context.Compressor);
+    }
+
+    // RFC 7873 5.2: check a server cookie the client brings, and answer with the client cookie and a fresh one.
+    private static void AnswerCookie(DnsQuery query, ServerCookies cookies, ReadOnlySpan<byte> client)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        query.HasValidServerCookie = cookies.IsValid(query.ServerCookie, query.ClientCookie, client, now);
+        query.ClientCookie.CopyTo(query.ResponseCookie);
+        cookies.Write(query.ResponseCookie.AsSpan(ServerCookies.ClientCookieLength), query.ClientCookie, client, now);
+        query.ResponseCookieLength = query.ResponseCookie.Length;
     }
 }

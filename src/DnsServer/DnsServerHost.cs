@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using MiniDns.Storage;
+using MiniDns.Wire;
 using Serilog;
 
 namespace MiniDns.Server;
@@ -113,12 +114,14 @@ public sealed class DnsServerHost : IAsyncDisposable
                 throw;
             }
             Port = port;
+            var cookies = new ServerCookies(options.CookieSecret ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(SipHash.KeyLength),
+                options.CookieSecretPrevious);
             var rrl = new ResponseRateLimiter(options.RrlRate, options.RrlSlip, options.RrlWindow, options.RrlExempt);
             foreach (var (udp, tcp) in bound)
             {
-                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl));
+                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl, cookies));
                 _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections,
-                    options.TcpMaxPerClient, options.Answer, faults));
+                    options.TcpMaxPerClient, options.Answer, faults, cookies));
             }
             return;
         }

@@ -12,7 +12,8 @@ namespace MiniDns.Server;
 /// can go into debt down to <c>rate × window</c>, so a source that keeps flooding stays limited (the average
 /// over the window, as BIND counts) while a client that asks at a normal pace never notices. A limited
 /// response is dropped, except every <c>slip</c>-th, which goes out as an empty TC=1 reply so a real client
-/// behind the prefix retries over TCP, which is never limited.
+/// behind the prefix retries over TCP, which is never limited. A query with a valid server cookie (RFC 7873,
+/// 9018) comes from a real address and is never limited.
 /// <para>
 /// The table is fixed-size and direct-mapped: a bucket whose slot is taken by another key reuses it, so memory
 /// is bounded whatever the sources. It is shared by the receive loops without locks: a lost update between two
@@ -44,7 +45,8 @@ public sealed class ResponseRateLimiter
     /// </summary>
     public RateDecision Decide(ReadOnlySpan<byte> sockaddr, QueryContext context, long nowSeconds)
     {
-        if (!Enabled || !TryPrefix(sockaddr, out var prefix, out int prefixLength))
+        // A valid server cookie proves the source is not spoofed (RFC 7873): exempt, as BIND does.
+        if (!Enabled || context.Query.HasValidServerCookie || !TryPrefix(sockaddr, out var prefix, out int prefixLength))
             return RateDecision.Send;
         if (_exempt.Length > 0 && IsExempt(sockaddr))
             return RateDecision.Send;

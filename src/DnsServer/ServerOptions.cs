@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using MiniDns.Wire;
 
 namespace MiniDns.Server;
 
@@ -26,6 +27,11 @@ public sealed record ServerOptions
     public int RrlWindow { get; init; } = 15;
     public IReadOnlyList<IPNetwork> RrlExempt { get; init; } = [];
 
+    /// <summary>The DNS cookie secret (16 octets; RFC 9018), shared by every server of an anycast set; null makes one at start.</summary>
+    public byte[]? CookieSecret { get; init; }
+    /// <summary>The secret before the last rotation, still accepted for the cookies made with it.</summary>
+    public byte[]? CookieSecretPrevious { get; init; }
+
     /// <summary>recvmmsg/sendmmsg batches where Linux has them; off, the portable loop runs (tests use it).</summary>
     internal bool UdpBatching { get; init; } = true;
 
@@ -49,12 +55,15 @@ public sealed record ServerOptions
                                       (default 2; 0 drops them all)
           --rrl-window SECONDS        the rate is averaged over this long (default 15)
           --rrl-exempt CIDR           clients never limited; repeat for several
+          --cookie-secret HEX         DNS cookie secret, 32 hex digits, the same on every server
+                                      behind one address (default: a random one at each start)
+          --cookie-secret-previous HEX  the secret before a rotation, still accepted
           --log-level LEVEL           Verbose, Debug, Information, Warning, Error (default Information)
 
         The same settings come from appsettings.json and MINIDNS_* variables (MINIDNS_PORT=5353).
         """;
 
-    private static readonly string[] Keys = ["db", "zones", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "rrl-rate", "rrl-slip", "rrl-window", "rrl-exempt", "log-level"];
+    private static readonly string[] Keys = ["db", "zones", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "rrl-rate", "rrl-slip", "rrl-window", "rrl-exempt", "cookie-secret", "cookie-secret-previous", "log-level"];
 
     /// <summary>Reads the options; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
     public static ServerOptions Load(string[] args, string? baseDirectory = null)
@@ -87,6 +96,8 @@ public sealed record ServerOptions
             RrlSlip = ParseInt(configuration, "rrl-slip", defaults.RrlSlip, 0, 100),
             RrlWindow = ParseInt(configuration, "rrl-window", defaults.RrlWindow, 1, 3600),
             RrlExempt = exemptText.Select(ParseNetwork).ToArray(),
+            CookieSecret = ParseSecret(configuration, "cookie-secret"),
+            CookieSecretPrevious = ParseSecret(configuration, "cookie-secret-previous"),
         };
     }
 
@@ -133,6 +144,23 @@ public sealed record ServerOptions
         IPNetwork.TryParse(text, out var network) ? network
         : IPAddress.TryParse(text, out var address) ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
         : throw new ArgumentException($"--rrl-exempt: '{text}' is not an address or CIDR network");
+
+    private static byte[]? ParseSecret(IConfiguration configuration, string key)
+    {
+        string? text = configuration[key];
+        if (text is null)
+            return null;
+        try
+        {
+            var secret = Convert.FromHexString(text);
+            if (secret.Length == SipHash.KeyLength)
+                return secret;
+        }
+        catch (FormatException)
+        {
+        }
+        throw new ArgumentException($"--{key}: a secret is 32 hex digits (16 octets)");
+    }
 
     private static int ParseInt(IConfiguration configuration, string key, int fallback, int min, int max)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using MiniDns.Wire;
 using Serilog;
 
 namespace MiniDns.Server;
@@ -29,6 +30,7 @@ public sealed class TcpDnsListener : IAsyncDisposable
     private readonly ILogger _log;
     private readonly AnswerMessage _answer;
     private readonly FaultLog _faults;
+    private readonly ServerCookies _cookies;
     private readonly TimeSpan _idleTimeout;
     private readonly TcpConnectionTable _table;
     private readonly ArrayPool<byte> _buffers;
@@ -37,8 +39,9 @@ public sealed class TcpDnsListener : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
 
     public TcpDnsListener(Socket listener, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, TimeSpan idleTimeout,
-        int maxConnections, int maxPerClient, AnswerMessage answer, FaultLog faults)
+        int maxConnections, int maxPerClient, AnswerMessage answer, FaultLog faults, ServerCookies cookies)
     {
+        _cookies = cookies;
         _listener = listener;
         _snapshots = snapshots;
         _counters = counters;
@@ -123,7 +126,8 @@ public sealed class TcpDnsListener : IAsyncDisposable
         await Task.Yield();
         var client = connection.Socket;
         var remote = client.RemoteEndPoint?.Serialize() ?? new SocketAddress(AddressFamily.InterNetwork);
-        var context = new QueryContext();
+        var context = new QueryContext { Cookies = _cookies };
+        context.SetClient(remote.Buffer.Span[..remote.Size]);
         var buffer = _buffers.Rent(BufferSize);
         var request = buffer.AsMemory(0, MessageSpace);
         var response = buffer.AsMemory(MessageSpace, 2 + MessageSpace);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MiniDns.Wire;
 using Serilog;
 
 namespace MiniDns.Server;
@@ -20,14 +21,16 @@ public sealed class UdpDnsListener : IDisposable
     private readonly AnswerMessage _answer;
     private readonly FaultLog _faults;
     private readonly ResponseRateLimiter _rrl;
+    private readonly ServerCookies _cookies;
     private readonly List<Thread> _threads = [];
     private volatile bool _stopping;
 
     private readonly bool _batching;
 
     public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, bool batching,
-        AnswerMessage answer, FaultLog faults, ResponseRateLimiter rrl)
+        AnswerMessage answer, FaultLog faults, ResponseRateLimiter rrl, ServerCookies cookies)
     {
+        _cookies = cookies;
         _rrl = rrl;
         _answer = answer;
         _faults = faults;
@@ -64,7 +67,7 @@ public sealed class UdpDnsListener : IDisposable
     private void BatchedReceiveLoop(Socket socket, QueryCounters counters)
     {
         using var batch = new LinuxBatchedUdp();
-        var context = new QueryContext();
+        var context = new QueryContext { Cookies = _cookies };
         bool added = false;
         socket.SafeHandle.DangerousAddRef(ref added); // the descriptor stays ours while the loop runs
         try
@@ -90,7 +93,7 @@ public sealed class UdpDnsListener : IDisposable
                     long now = Environment.TickCount64 / 1000;
                     for (int i = 0; i < received; i++)
                     {
-                        int length = Answer(batch.Request(i), batch.ResponseBuffer(i), ref context);
+                        int length = Answer(batch.SenderAddress(i), batch.Request(i), batch.ResponseBuffer(i), ref context);
                         if (length > 0 && _rrl.Enabled)
                             length = Limit(batch.SenderAddress(i), batch.ResponseBuffer(i), length, context, counters, now);
                         counters.Count(context, length);
@@ -120,13 +123,13 @@ public sealed class UdpDnsListener : IDisposable
         var request = GC.AllocateUninitializedArray<byte>(65535);
         var response = GC.AllocateUninitializedArray<byte>(65535);
         var client = new SocketAddress(socket.AddressFamily);
-        var context = new QueryContext();
+        var context = new QueryContext { Cookies = _cookies };
         while (!_stopping)
         {
             try
             {
                 int received = socket.ReceiveFrom(request, SocketFlags.None, client);
-                int length = Answer(request.AsSpan(0, received), response, ref context);
+                int length = Answer(client.Buffer.Span[..client.Size], request.AsSpan(0, received), response, ref context);
                 if (length > 0 && _rrl.Enabled)
                     length = Limit(client.Buffer.Span[..client.Size], response, length, context, counters, Environment.TickCount64 / 1000);
                 counters.Count(context, length);
@@ -157,16 +160,17 @@ public sealed class UdpDnsListener : IDisposable
 
     // One message's failure costs that message: no reply, and a fresh context in case the failure left the
     // old one half-written.
-    private int Answer(ReadOnlySpan<byte> request, Span<byte> response, ref QueryContext context)
+    private int Answer(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> request, Span<byte> response, ref QueryContext context)
     {
         try
         {
+            context.SetClient(sender);
             return _answer(request, response, _snapshots.Current, context, null);
         }
         catch (Exception e)
         {
             _faults.MessageFailed("udp", e, request);
-            context = new QueryContext();
+            context = new QueryContext { Cookies = _cookies };
             return 0;
         }
     }

@@ -75,6 +75,9 @@ public static class CorpusSeeds
         twoOpts.AddRange(twoOpts[^11..]);
         twoOpts[11] = 2;
         yield return [.. twoOpts];
+        var cookie = Query([3, (byte)'w', (byte)'w', (byte)'w', 0], RecordType.A, edns: 1232);
+        cookie[^1] = 28;
+        yield return [.. cookie, 0, 10, 0, 24, .. new byte[24]]; // a client cookie and a (wrong) server cookie
         var badVersion = Query([0], RecordType.SOA, edns: 4096);
         badVersion[^6] = 1;
         yield return badVersion;

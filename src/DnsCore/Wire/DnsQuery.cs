@@ -28,4 +28,17 @@ public sealed class DnsQuery
     public ushort EdnsPayloadSize { get; internal set; }
     public byte EdnsVersion { get; internal set; }
     public bool DnssecOk { get; internal set; }
+
+    /// <summary>The COOKIE option (RFC 7873) as received: 8 octets of client cookie, then 0 or 8 to 32 of server cookie; 0 when absent.</summary>
+    internal readonly byte[] CookieBuffer = new byte[40];
+    public int CookieLength { get; internal set; }
+    public ReadOnlySpan<byte> ClientCookie => CookieBuffer.AsSpan(0, Math.Min(CookieLength, ServerCookies.ClientCookieLength));
+    public ReadOnlySpan<byte> ServerCookie => CookieLength > ServerCookies.ClientCookieLength ? CookieBuffer.AsSpan(ServerCookies.ClientCookieLength, CookieLength - ServerCookies.ClientCookieLength) : [];
+
+    /// <summary>True when the query's server cookie is one we made for this client (RFC 9018): it has talked to us before.</summary>
+    public bool HasValidServerCookie { get; internal set; }
+
+    /// <summary>The COOKIE option to answer with (client cookie and a fresh server cookie), 0 octets for none.</summary>
+    internal readonly byte[] ResponseCookie = new byte[ServerCookies.ClientCookieLength + ServerCookies.ServerCookieLength];
+    public int ResponseCookieLength { get; internal set; }
 }

@@ -17,6 +17,9 @@ public static class QueryReader
         query.NameLength = 0;
         query.QuestionLength = 0;
         query.HasEdns = false;
+        query.CookieLength = 0;
+        query.HasValidServerCookie = false;
+        query.ResponseCookieLength = 0;
         if ((query.Flags & HeaderFlags.QR) != 0)
             return QueryParseResult.Drop;
         if (query.Opcode != HeaderFlags.OpcodeQuery)
@@ -57,21 +60,46 @@ public static class QueryReader
             // RFC 6891 6.1.1: one OPT at most, owned by the root.
             if (query.HasEdns || ownerLength != 1)
                 return QueryParseResult.FormErr;
-            ReadOpt(message, recordStart, query);
+            if (!ReadOpt(message, recordStart, pos, query))
+                return QueryParseResult.FormErr;
         }
         // Octets after the last record are ignored, as NSD and Knot do.
         return QueryParseResult.Ok;
     }
 
-    private static void ReadOpt(ReadOnlySpan<byte> message, int recordStart, DnsQuery query)
+    // OPT: root owner (1 octet), TYPE, CLASS = payload size, TTL = extended RCODE, version, DO bit, then
+    // options as code, length, data (RFC 6891 6.1.2). False when an option overruns the record or a COOKIE
+    // has a length no cookie can have (RFC 7873 5.2.2: FORMERR).
+    private static bool ReadOpt(ReadOnlySpan<byte> message, int recordStart, int recordEnd, DnsQuery query)
     {
-        // OPT: root owner (1 octet), TYPE, CLASS = payload size, TTL = extended RCODE, version, DO bit (RFC 6891 6.1.3).
         int p = recordStart + 1;
         query.HasEdns = true;
         query.EdnsPayloadSize = BinaryPrimitives.ReadUInt16BigEndian(message[(p + 2)..]);
         query.EdnsVersion = message[p + 5];
         query.DnssecOk = (message[p + 6] & 0x80) != 0;
+        for (int o = p + 10; o < recordEnd;)
+        {
+            if (o + 4 > recordEnd)
+                return false;
+            int code = BinaryPrimitives.ReadUInt16BigEndian(message[o..]);
+            int length = BinaryPrimitives.ReadUInt16BigEndian(message[(o + 2)..]);
+            o += 4;
+            if (o + length > recordEnd)
+                return false;
+            if (code == CookieOption)
+            {
+                if (length < 8 || (length > 8 && length < 16) || length > 40 || query.CookieLength > 0)
+                    return false;
+                message.Slice(o, length).CopyTo(query.CookieBuffer);
+                query.CookieLength = length;
+            }
+            o += length;
+        }
+        return true;
     }
+
+    /// <summary>The EDNS option code of DNS cookies (RFC 7873 4).</summary>
+    public const ushort CookieOption = 10;
 
     private static bool TrySkipRecord(ReadOnlySpan<byte> message, ref int pos, Span<byte> scratch, out ushort type, out int ownerLength)
     {

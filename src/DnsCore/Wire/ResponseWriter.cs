@@ -21,7 +21,8 @@ public static class ResponseWriter
     public static int Write(ReadOnlySpan<byte> request, DnsQuery query, ResponsePlan plan, int limit, Span<byte> buffer, NameCompressor compressor)
     {
         bool edns = query.HasEdns;
-        var writer = new MessageWriter(buffer, edns ? limit - OptLength : limit, compressor);
+        int optLength = OptLength + (query.ResponseCookieLength > 0 ? 4 + query.ResponseCookieLength : 0);
+        var writer = new MessageWriter(buffer, edns ? limit - optLength : limit, compressor);
         ushort flags = (ushort)(HeaderFlags.QR | (query.Flags & (HeaderFlags.OpcodeMask | HeaderFlags.RD)));
         if (plan.Authoritative)
             flags |= HeaderFlags.AA;
@@ -60,7 +61,7 @@ public static class ResponseWriter
         if (edns)
         {
             additionals++;
-            writer.Limit += OptLength;
+            writer.Limit += optLength;
             WriteOpt(ref writer, query, plan.Rcode);
         }
         writer.PatchU16(2, flags);
@@ -122,7 +123,8 @@ public static class ResponseWriter
             writer.PatchU16(lengthAt, (ushort)(writer.Position - lengthAt - 2));
     }
 
-    // RFC 6891 6.1.2: root owner, TYPE 41, CLASS = our payload size, TTL = extended RCODE | version | DO.
+    // RFC 6891 6.1.2: root owner, TYPE 41, CLASS = our payload size, TTL = extended RCODE | version | DO,
+    // RDLENGTH, then our COOKIE option when the client sent one (RFC 7873 5.2).
     private static void WriteOpt(ref MessageWriter writer, DnsQuery query, ResponseCode rcode)
     {
         writer.WriteU8(0);
@@ -131,6 +133,13 @@ public static class ResponseWriter
         writer.WriteU8((byte)((ushort)rcode >> 4));
         writer.WriteU8(0);
         writer.WriteU16(query.DnssecOk ? (ushort)0x8000 : (ushort)0);
-        writer.WriteU16(0);
+        int cookie = query.ResponseCookieLength;
+        writer.WriteU16(cookie > 0 ? (ushort)(4 + cookie) : (ushort)0);
+        if (cookie > 0)
+        {
+            writer.WriteU16(QueryReader.CookieOption);
+            writer.WriteU16((ushort)cookie);
+            writer.WriteBytes(query.ResponseCookie.AsSpan(0, cookie));
+        }
     }
 }

@@ -28,7 +28,12 @@ public sealed class AnswerTarget : IFuzzTarget
 
     private void Check(ReadOnlySpan<byte> request, bool tcp)
     {
-        _context ??= new QueryContext();
+        if (_context is null)
+        {
+            // Cookies on, from a fixed client, so the COOKIE option's parsing and answering are fuzzed too.
+            _context = new QueryContext { Cookies = new ServerCookies(new byte[SipHash.KeyLength]) };
+            _context.SetClient([2, 0, 0, 53, 192, 0, 2, 1]); // sockaddr_in: AF_INET, port 53, 192.0.2.1
+        }
         int length = QueryProcessor.Process(request, _response, Snapshot.Value, _context, tcp ? 65535 : null);
         if (length == 0)
             return;

@@ -109,6 +109,24 @@ public sealed class RateLimiterTests
     }
 
     [Fact]
+    public void A_query_with_a_valid_server_cookie_is_never_limited()
+    {
+        var cookies = new ServerCookies(new byte[16]);
+        var client = Sockaddr("192.0.2.1");
+        var clientCookie = new byte[8];
+        var serverCookie = new byte[16];
+        cookies.Write(serverCookie, clientCookie, [192, 0, 2, 1], DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var request = QueryBytes.Build("www.example.test.", RecordType.A, ednsPayload: 1232);
+        byte[] option = [0, 10, 0, 24, .. clientCookie, .. serverCookie];
+        request[^1] = (byte)option.Length;
+        var context = new QueryContext { Cookies = cookies };
+        context.SetClient(client);
+        QueryProcessor.Process([.. request, .. option], new byte[65535], Snapshot, context);
+        Assert.True(context.Query.HasValidServerCookie);
+        Assert.Equal(100, Run(Limiter(), client, context, 100, second: 100).Sent);
+    }
+
+    [Fact]
     public void A_slip_is_the_header_and_question_with_tc_set()
     {
         var request = QueryBytes.Build("www.example.test.", RecordType.A, ednsPayload: 1232);
