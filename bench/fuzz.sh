@@ -46,9 +46,11 @@ crashes=$(find "$out/default/crashes" -type f -name 'id:*' | wc -l)
 echo "fuzz.sh: $target for $minutes min: $(awk '/^execs_done/ {print $3}' "$stats") executions, $crashes crashes (in $out/default/crashes)"
 
 if [ "$minimise" = "--minimise" ]; then
-    merged=$(mktemp -d)
+    merged=$out/merged # afl-cmin refuses to work under /tmp
+    rm -rf "$merged"
+    mkdir -p "$merged"
     cp "$corpus"/* "$out"/default/queue/id:* "$merged"/ 2>/dev/null || true
     rm -rf "$out/cmin"
-    afl-cmin -i "$merged" -o "$out/cmin" -t 5000 -m none -- dotnet "$build/minidns-fuzz.dll" "$target" >/dev/null
+    afl-cmin -i "$merged" -o "$out/cmin" -t 5000 -m none -- "$(readlink -f "$(command -v dotnet)")" "$build/minidns-fuzz.dll" "$target" >/dev/null
     echo "fuzz.sh: afl-cmin kept $(ls "$out/cmin" | wc -l) of $(ls "$merged" | wc -l) inputs in $out/cmin"
 fi
