@@ -27,6 +27,25 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartAsync(string database, string zonesFolder, params string[] extra) =>
         StartAsync("dotnet", [ServerDll, "--db", database, "--zones", zonesFolder, "--listen", "127.0.0.1", "--port", "0", .. extra]);
 
+    /// <summary>The server under prlimit with at most <paramref name="files"/> open descriptors (prlimit execs it: same process).</summary>
+    public static Task<ServerProcess> StartWithFileLimitAsync(int files, string database, string zonesFolder, params string[] extra) =>
+        StartAsync(Interop.RequireTool("prlimit", "util-linux"),
+            [$"--nofile={files}", "dotnet", ServerDll, "--db", database, "--zones", zonesFolder, "--listen", "127.0.0.1", "--port", "0", .. extra]);
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>User plus system CPU time the process has used, from /proc (clock ticks of 10 ms).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            return TimeSpan.FromMilliseconds(ticks * 10);
+        }
+    }
+
     /// <summary>A natively published server binary instead of the build output run by dotnet.</summary>
     public static Task<ServerProcess> StartNativeAsync(string binary, string database, string zonesFolder) =>
         StartAsync(binary, ["--db", database, "--zones", zonesFolder, "--listen", "127.0.0.1", "--port", "0"]);

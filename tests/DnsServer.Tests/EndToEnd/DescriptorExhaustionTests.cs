@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Sockets;
+using MiniDns.Tests.Support;
+using MiniDns.Wire;
+
+namespace MiniDns.Tests.EndToEnd;
+
+/// <summary>
+/// Issue 8: out of file descriptors (EMFILE), the accept loop backs off and retries instead of spinning, and
+/// serves TCP again once descriptors are free. The server runs as a process under a low descriptor limit.
+/// </summary>
+public sealed class DescriptorExhaustionTests
+{
+    [Fact]
+    public async Task Out_of_descriptors_the_accept_loop_waits_instead_of_spinning_and_recovers()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using var folder = new TempFolder();
+        await using var server = await ServerProcess.StartWithFileLimitAsync(256, folder.File("m.db"), Repository.ZonesFolder,
+            "--tcp-max-connections", "10000", "--tcp-max-per-client", "10000", "--tcp-idle-timeout", "60");
+        var endPoint = new IPEndPoint(IPAddress.Loopback, server.Port);
+
+        // More connections than the server has descriptors: the kernel completes them into the backlog,
+        // and accept(2) fails with EMFILE once the server's table is full.
+        var held = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 400; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                using var connectBound = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                try
+                {
+                    await socket.ConnectAsync(endPoint, connectBound.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    socket.Dispose();
+                    break; // the backlog is full too
+                }
+                held.Add(socket);
+            }
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (!server.Output.Contains("TCP accept failed") && DateTime.UtcNow < deadline)
+                await Task.Delay(100, cancel);
+            Assert.Contains("TCP accept failed (TooManyOpenSockets)", server.Output);
+
+            // Spinning on accept would burn a whole core; backing off up to 1 s costs next to nothing.
+            var before = server.CpuTime;
+            await Task.Delay(TimeSpan.FromSeconds(3), cancel);
+            var used = server.CpuTime - before;
+            Assert.True(used < TimeSpan.FromSeconds(1), $"the server used {used.TotalMilliseconds} ms of CPU in 3 s while out of descriptors");
+        }
+        finally
+        {
+            held.ForEach(s => s.Dispose());
+        }
+
+        // Descriptors are free again: TCP is served (within the longest back-off and the closes).
+        var query = QueryBytes.Build("www.cctv.com.", RecordType.A);
+        Exception? last = null;
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            try
+            {
+                var reply = await RawDns.TcpAsync(endPoint, query);
+                Assert.True(MessageReader.TryRead(reply, out var message, out _));
+                Assert.NotEmpty(message.Answer);
+                return;
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+            {
+                last = e;
+                await Task.Delay(250, cancel);
+            }
+        }
+        Assert.Fail($"TCP was not served after descriptors were freed: {last}");
+    }
+}
