@@ -4,6 +4,11 @@
 #   bench/load.sh                 10,000 names, 3 rounds of a 40k q/s pass and a max-rate pass per server
 #   bench/load.sh --names 200000  the same with 200,000 names
 #   bench/load.sh --edits         MiniDns at 40k q/s while minidns edits a record once a second for 20 s
+#   bench/load.sh --rrl           MiniDns at 40k q/s with response rate limiting off and on, interleaved
+#
+# NSD runs with its RRL off, and so does MiniDns beside it (--rrl-rate 0): dnsperf sends from one address,
+# which RRL would limit. --rrl measures what the limiter's table costs per query: "on" is a rate no bucket
+# of the query mix reaches (10,000,000 a second), so every response is looked up and counted, none dropped.
 #
 # MiniDns and minidns are published natively (clang is installed with dnsperf and nsd when missing).
 # Each server runs pinned to CPU 0, dnsperf to CPU 1. Reported per server: median queries/s, server CPU
@@ -22,7 +27,8 @@ while [ $# -gt 0 ]; do
         --seconds) seconds=$2; shift 2 ;;
         --rate) rate=$2; shift 2 ;;
         --edits) mode=edits; shift ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --rrl) mode=rrl; shift ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "load.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -131,10 +137,11 @@ CONF
     load_ms=$(wait_answer "$started")
 }
 
+rrl_rate=0
 start_minidns() {
     local started; started=$(now_ms)
     taskset -c 0 "$work/minidns/DnsServer" --db "$work/minidns.db" --zones "$work/zones" \
-        --listen 127.0.0.1 --port "$port" --log-level Warning >"$work/minidns.log" 2>&1 &
+        --listen 127.0.0.1 --port "$port" --log-level Warning --rrl-rate "$rrl_rate" >"$work/minidns.log" 2>&1 &
     server_pid=$!
     load_ms=$(wait_answer "$started")
 }
@@ -197,6 +204,23 @@ if [ "$mode" = edits ]; then
     echo "commit to answer (ms: poll + reload + query): $(sort -n "$work/edits.out" | tr '\n' ' ')"
     echo "slowest edit answered after $(sort -n "$work/edits.out" | tail -1) ms"
     stop_server
+    exit 0
+fi
+
+if [ "$mode" = rrl ]; then
+    echo "== MiniDns at $rate q/s, response rate limiting off and on (a rate no bucket reaches), $rounds rounds"
+    start_minidns; stop_server # the store is imported once, not timed
+    for r in $(seq 1 "$rounds"); do
+        for variant in off on; do
+            if [ "$variant" = on ]; then rrl_rate=10000000; else rrl_rate=0; fi
+            start_minidns
+            pass "$work/rrl-$variant" fixed
+            stop_server
+            echo "round $r RRL $variant: $(tail -1 "$work/rrl-$variant") (q/s, CPU us/query, latency us, lost %, server socket drops, receive-buffer overflows)"
+        done
+    done
+    off=$(column_median "$work/rrl-off" 2) on=$(column_median "$work/rrl-on" 2)
+    echo "CPU us/query at $rate q/s (median of rounds): RRL off $off, on $on; on / off $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')"
     exit 0
 fi
 
