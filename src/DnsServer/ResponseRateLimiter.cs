@@ -7,7 +7,7 @@ namespace MiniDns.Server;
 /// <summary>
 /// Response rate limiting (RRL) for UDP, as NSD, Knot and BIND do it, against reflection and amplification
 /// with spoofed sources: responses are counted in buckets keyed by the client's prefix (/24 IPv4, /56 IPv6)
-/// and by what the response is: the same answer (name, type), NXDOMAIN or NODATA of one zone, a referral to
+/// and by what the response is: the same answer (name, or the wildcard it came from, and type), NXDOMAIN or NODATA of one zone, a referral to
 /// one delegation, or an error. A bucket earns <c>rate</c> responses a second and spends one per response; it
 /// can go into debt down to <c>rate × window</c>, so a source that keeps flooding stays limited (the average
 /// over the window, as BIND counts) while a client that asks at a normal pace never notices. A limited
@@ -76,7 +76,10 @@ public sealed class ResponseRateLimiter
     /// <summary>Rewrites a response in place as an empty truncated one: header and question, TC=1, no records.</summary>
     public static int WriteSlip(Span<byte> response, QueryContext context)
     {
-        int length = HeaderFlags.HeaderLength + context.Query.QuestionLength;
+        // Only an answered query's response carries the question; after a FORMERR or NOTIMP the buffer past
+        // the header holds an earlier client's response, which must never go out.
+        int question = context.LastResult == QueryParseResult.Ok ? context.Query.QuestionLength : 0;
+        int length = HeaderFlags.HeaderLength + question;
         response[2] |= (byte)(HeaderFlags.TC >> 8);
         response.Slice(6, 6).Clear(); // ANCOUNT, NSCOUNT, ARCOUNT
         return length;
@@ -158,7 +161,8 @@ public sealed class ResponseRateLimiter
         switch (plan.Rcode)
         {
             case ResponseCode.NoError when plan.Answer.Count > 0:
-                name = query.Name;
+                // Random names under a wildcard share the wildcard's bucket (as NSD counts them).
+                name = plan.WildcardSource.IsEmpty ? query.Name : plan.WildcardSource.Span;
                 type = query.Type;
                 return ResponseKind.Answer;
             case ResponseCode.NoError when !plan.Authoritative && plan.Authority.Count > 0:

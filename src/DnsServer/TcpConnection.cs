@@ -22,7 +22,7 @@ public sealed class TcpConnection(Socket socket, IPAddress client, CancellationT
     /// <summary>True once the table closed this connection for a newer one.</summary>
     public bool Evicted { get; private set; }
 
-    /// <summary>Waiting for the client's next message (not reading the middle of one, answering or sending).</summary>
+    /// <summary>Not answering or sending: waiting for the client's next message, or for the rest of one.</summary>
     public bool IsIdle => _idle;
     public long IdleSince => Interlocked.Read(ref _idleSince);
 

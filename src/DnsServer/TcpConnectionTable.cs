@@ -6,8 +6,9 @@ namespace MiniDns.Server;
 /// The open TCP connections under two caps: all of them (<c>--tcp-max-connections</c>) and those of one client
 /// address (<c>--tcp-max-per-client</c>), so one host cannot take every slot. At a cap a new connection is not
 /// turned away: the longest-idle connection (of that address at its cap, else of all) is closed to make room
-/// (RFC 7766 6.2.3), so a host that hoards idle connections loses only its own. Only when no connection is
-/// idle (all are mid-message) is the new one refused.
+/// (RFC 7766 6.2.3), so a host that hoards idle connections loses only its own. A connection counts as idle
+/// unless it is answering or sending; one that holds half a message is idle since its last answer. Only when
+/// every connection is answering at that moment is the new one refused.
 /// </summary>
 public sealed class TcpConnectionTable(int maxConnections, int maxPerClient)
 {

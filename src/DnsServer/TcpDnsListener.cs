@@ -142,10 +142,12 @@ public sealed class TcpDnsListener : IAsyncDisposable
                 clock.CancelAfter(_idleTimeout);
                 if (!await ReadExactlyAsync(client, request[..2], clock.Token, allowEof: true))
                     return;
-                connection.MarkBusy();
                 int length = BinaryPrimitives.ReadUInt16BigEndian(request.Span);
                 if (!await ReadExactlyAsync(client, request[..length], clock.Token, allowEof: false))
                     return;
+                // Busy only while answering and sending: a connection in the middle of a message stays
+                // evictable, so one that always holds part of the next message cannot keep its slot.
+                connection.MarkBusy();
                 clock.CancelAfter(Timeout.InfiniteTimeSpan);
                 int answer = Answer(request.Span[..length], response.Span[2..], context);
                 if (answer < 0)

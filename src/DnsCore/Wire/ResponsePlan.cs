@@ -15,6 +15,9 @@ public sealed class ResponsePlan
     public ResponseSection Authority { get; } = new();
     public ResponseSection Additional { get; } = new();
 
+    /// <summary>The wildcard the answer was synthesized from (RFC 4592), else empty: rate limiting counts by it.</summary>
+    public ReadOnlyMemory<byte> WildcardSource { get; set; }
+
     public void Reset()
     {
         Rcode = ResponseCode.NoError;
@@ -22,6 +25,7 @@ public sealed class ResponsePlan
         Answer.Clear();
         Authority.Clear();
         Additional.Clear();
+        WildcardSource = ReadOnlyMemory<byte>.Empty;
         _scratchUsed = 0;
     }
 

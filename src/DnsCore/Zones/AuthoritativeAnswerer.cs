@@ -104,6 +104,8 @@ public static class AuthoritativeAnswerer
             AddNegativeSoa(zone, plan);
             return false;
         }
+        if (exact is null)
+            plan.WildcardSource = found.Name;
 
         if (qtype == RecordType.ANY ? MinimalAny(found, out var answer) : found.TryFind(qtype, out answer))
         {

@@ -100,6 +100,33 @@ public sealed class RateLimiterTests
     }
 
     [Fact]
+    public void Random_names_under_a_wildcard_share_the_wildcards_bucket()
+    {
+        // Found by attack: each synthesized name had its own bucket, so random names evaded the limit.
+        var limiter = Limiter();
+        var client = Sockaddr("192.0.2.1");
+        int sent = 0;
+        for (int i = 0; i < 30; i++)
+            sent += Run(limiter, client, Answered($"random{i}.wild.example.test."), 1, second: 100).Sent;
+        Assert.Equal(10, sent);
+    }
+
+    [Fact]
+    public void A_slip_after_a_format_error_is_the_header_alone_and_leaks_no_earlier_response()
+    {
+        // Found by attack: a FORMERR whose question had parsed slipped with the question's length, sending
+        // bytes of the previous client's response still in the loop's buffer.
+        var response = new byte[65535];
+        var context = new QueryContext();
+        QueryProcessor.Process(QueryBytes.Build("www.example.test.", RecordType.A), response, Snapshot, context);
+        var malformed = QueryBytes.Build("www.example.test.", RecordType.A);
+        malformed[11] = 1; // ARCOUNT 1, and no record follows the question
+        int length = QueryProcessor.Process(malformed, response, Snapshot, context);
+        Assert.Equal(HeaderFlags.HeaderLength, length);
+        Assert.Equal(HeaderFlags.HeaderLength, ResponseRateLimiter.WriteSlip(response, context));
+    }
+
+    [Fact]
     public void Exempt_networks_and_rate_zero_are_never_limited()
     {
         var context = Answered("www.example.test.");

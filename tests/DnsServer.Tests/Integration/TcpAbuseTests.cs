@@ -85,6 +85,28 @@ public sealed class TcpPerClientCapTests(SmallTcpCapsFixture server) : IClassFix
     }
 }
 
+public sealed class TcpHalfMessageTests(SmallTcpCapsFixture server) : IClassFixture<SmallTcpCapsFixture>
+{
+    [Fact]
+    public async Task Connections_that_always_hold_half_a_message_cannot_keep_their_slots()
+    {
+        // Found by attack: a connection counted as busy from its first length octet, so clients that always
+        // had the next message half sent could never be evicted and held every slot.
+        var held = new List<Socket>();
+        for (int i = 0; i < 4; i++)
+        {
+            var socket = await TcpClients.ConnectFromAsync(server.EndPoint, "127.0.0.7");
+            await socket.SendAsync(new byte[] { 0, 40, 0xAB }, TestContext.Current.CancellationToken);
+            held.Add(socket);
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+        using var newcomer = await TcpClients.ConnectFromAsync(server.EndPoint, "127.0.0.7");
+        Assert.Equal(77, await TcpClients.AskAsync(newcomer, 77));
+        await TcpClients.AssertClosedByServerAsync(held[0]);
+        held.ForEach(s => s.Dispose());
+    }
+}
+
 public sealed class TcpGlobalCapTests(SmallTcpCapsFixture server) : IClassFixture<SmallTcpCapsFixture>
 {
     [Fact]
