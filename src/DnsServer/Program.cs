@@ -74,8 +74,11 @@ try
         catch (OperationCanceledException)
         {
         }
-        Log.Information("Shutting down after {Udp} UDP and {Tcp} TCP queries ({Dropped} dropped, {Reloads} reloads, {Errors} errors caught)",
-            host.Counters.UdpQueries, host.Counters.TcpQueries, host.Counters.Dropped, host.Counters.Reloads, host.Counters.Errors);
+        var counters = host.Counters;
+        Log.Information("Shutting down after {Udp} UDP and {Tcp} TCP queries ({Dropped} dropped, {Reloads} reloads, {Errors} errors caught; " +
+            "rate-limited {Limited}: {Slipped} slipped, {RateDropped} dropped; TCP {Evicted} evicted, {IdleTimeouts} idle and {SendTimeouts} send timeouts)",
+            counters.UdpQueries, counters.TcpQueries, counters.Dropped, counters.Reloads, counters.Errors,
+            counters.RateLimited, counters.RateSlipped, counters.RateDropped, counters.TcpEvicted, counters.TcpIdleTimeouts, counters.TcpSendTimeouts);
     }
     return 0;
 
