@@ -45,7 +45,8 @@ public sealed record ServerOptions
           --zones DIR                 zone files imported when the store is empty (default zones)
           --listen ADDR               address to listen on; repeat for several (default 0.0.0.0 and ::)
           --port N                    UDP and TCP port (default 53; 0 picks a free one)
-          --tcp-idle-timeout SECONDS  close idle TCP connections after this long (default 10)
+          --tcp-idle-timeout SECONDS  close TCP connections idle, or unable to send an answer, this
+                                      long (default 10)
           --tcp-max-connections N     concurrent TCP connections (default 512); at the cap the
                                       longest-idle one is closed for a new one
           --tcp-max-per-client N      concurrent TCP connections of one client address (default 64)
