@@ -45,6 +45,7 @@ public sealed class DnsServerHost : IAsyncDisposable
                     Path.GetFullPath(options.ZonesFolder));
             var counters = new ServerCounters();
             var faults = new FaultLog(counters, log);
+            options = WithinDescriptorLimit(options, log);
             var snapshots = new SnapshotPublisher(store, options.ReloadPollInterval, counters, faults, log);
             var loading = System.Diagnostics.Stopwatch.StartNew();
             snapshots.LoadInitial();
@@ -74,6 +75,44 @@ public sealed class DnsServerHost : IAsyncDisposable
                 store.Dispose();
             throw;
         }
+    }
+
+    // Descriptors the server keeps for itself beyond TCP connections: sockets per core, the store, the runtime.
+    private const int ReservedDescriptors = 128;
+
+    /// <summary>
+    /// Caps TCP connections below the process's descriptor limit: run out of descriptors, the store cannot be
+    /// opened and the .NET runtime itself fails ("Out of memory." and exit, seen under prlimit --nofile=256),
+    /// so the connection cap, whose eviction keeps the count in bounds, must be reached first.
+    /// </summary>
+    private static ServerOptions WithinDescriptorLimit(ServerOptions options, ILogger log)
+    {
+        int limit = SoftDescriptorLimit();
+        int room = Math.Max(1, limit - ReservedDescriptors);
+        if (limit <= 0 || options.TcpMaxConnections <= room)
+            return options;
+        log.Warning("TCP connections capped at {Cap} instead of {Configured}: the process may open {Limit} descriptors (ulimit -n) and keeps {Reserved} for itself",
+            room, options.TcpMaxConnections, limit, ReservedDescriptors);
+        return options with { TcpMaxConnections = room, TcpMaxPerClient = Math.Min(options.TcpMaxPerClient, room) };
+    }
+
+    // The soft RLIMIT_NOFILE from /proc/self/limits ("Max open files  1024  4096  files"), or 0 if unknown.
+    private static int SoftDescriptorLimit()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/limits"))
+            {
+                if (!line.StartsWith("Max open files", StringComparison.Ordinal))
+                    continue;
+                var fields = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return fields.Length > 0 && int.TryParse(fields[0], System.Globalization.CultureInfo.InvariantCulture, out int soft) ? soft : 0;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return 0;
     }
 
     // Port 0 takes the port the first UDP group is given for every other socket; a clash on a later socket

@@ -6,13 +6,15 @@ using MiniDns.Wire;
 namespace MiniDns.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 8: out of file descriptors (EMFILE), the accept loop backs off and retries instead of spinning, and
-/// serves TCP again once descriptors are free. The server runs as a process under a low descriptor limit.
+/// Issue 8: more connections than the process has descriptors. The TCP cap is held below the descriptor
+/// limit (found here: run out of descriptors, the .NET runtime printed "Out of memory." and the server
+/// exited), so the server lives, evicts idle connections, never spins, and serves TCP throughout. The
+/// server runs as a process under prlimit; were accept(2) still to fail with EMFILE, it backs off.
 /// </summary>
 public sealed class DescriptorExhaustionTests
 {
     [Fact]
-    public async Task Out_of_descriptors_the_accept_loop_waits_instead_of_spinning_and_recovers()
+    public async Task More_connections_than_descriptors_neither_kill_the_server_nor_make_it_spin()
     {
         var cancel = TestContext.Current.CancellationToken;
         using var folder = new TempFolder();
@@ -20,15 +22,14 @@ public sealed class DescriptorExhaustionTests
             "--tcp-max-connections", "10000", "--tcp-max-per-client", "10000", "--tcp-idle-timeout", "60");
         var endPoint = new IPEndPoint(IPAddress.Loopback, server.Port);
 
-        // More connections than the server has descriptors: the kernel completes them into the backlog,
-        // and accept(2) fails with EMFILE once the server's table is full.
+        // More connections than the server has descriptors: it accepts each and closes its longest-idle one.
         var held = new List<Socket>();
         try
         {
             // Bounded in count and time. A connect that times out (the backlog full while a busy machine's
             // server is slow to accept) is skipped, not the end: the next ones fill the table once it accepts.
             var connecting = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            for (int i = 0; i < 400 && DateTime.UtcNow < connecting && !server.Output.Contains("TCP accept failed"); i++)
+            for (int i = 0; i < 400 && DateTime.UtcNow < connecting; i++)
             {
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 using var connectBound = new CancellationTokenSource(TimeSpan.FromSeconds(1));
@@ -42,23 +43,21 @@ public sealed class DescriptorExhaustionTests
                     socket.Dispose();
                 }
             }
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-            while (!server.Output.Contains("TCP accept failed") && DateTime.UtcNow < deadline)
-                await Task.Delay(100, cancel);
-            Assert.True(server.Output.Contains("TCP accept failed (TooManyOpenSockets)"), $"{held.Count} connections; server output:\n{server.Output}");
+            Assert.True(server.Output.Contains("TCP connections capped at 128 instead of 10000"), $"{held.Count} connections; server output:\n{server.Output}");
+            Assert.True(held.Count > 256, $"only {held.Count} connections");
 
-            // Spinning on accept would burn a whole core; backing off up to 1 s costs next to nothing.
+            // Evicting, or backing off when accept fails, costs next to nothing; a spinning accept loop burns a core.
             var before = server.CpuTime;
             await Task.Delay(TimeSpan.FromSeconds(3), cancel);
             var used = server.CpuTime - before;
-            Assert.True(used < TimeSpan.FromSeconds(1), $"the server used {used.TotalMilliseconds} ms of CPU in 3 s while out of descriptors");
+            Assert.True(used < TimeSpan.FromSeconds(1), $"the server used {used.TotalMilliseconds} ms of CPU in 3 s at the descriptor limit");
         }
         finally
         {
             held.ForEach(s => s.Dispose());
         }
 
-        // Descriptors are free again: TCP is served (within the longest back-off and the closes).
+        // The server is alive and serves TCP.
         var query = QueryBytes.Build("www.cctv.com.", RecordType.A);
         Exception? last = null;
         for (int attempt = 0; attempt < 20; attempt++)
@@ -76,6 +75,6 @@ public sealed class DescriptorExhaustionTests
                 await Task.Delay(250, cancel);
             }
         }
-        Assert.Fail($"TCP was not served after descriptors were freed: {last}");
+        Assert.Fail($"TCP was not served: {last}\n{server.Output}");
     }
 }
