@@ -40,17 +40,18 @@ public sealed class ResponseRateLimiter
     public bool Enabled => _rate > 0;
 
     /// <summary>
-    /// What to do with the response to <paramref name="context"/>'s message, sent to the native socket address
-    /// <paramref name="sockaddr"/> (sockaddr_in or sockaddr_in6). <paramref name="nowSeconds"/> is a monotonic clock.
+    /// What to do with the response to <paramref name="context"/>'s message, from the client the context was
+    /// given (<see cref="QueryContext.SetClient"/>). <paramref name="nowSeconds"/> is a monotonic clock.
     /// </summary>
-    public RateDecision Decide(ReadOnlySpan<byte> sockaddr, QueryContext context, long nowSeconds)
+    public RateDecision Decide(QueryContext context, long nowSeconds)
     {
         // A valid server cookie proves the source is not spoofed (RFC 7873): exempt, as BIND does.
-        if (!Enabled || context.Query.HasValidServerCookie || !TryPrefix(sockaddr, out var prefix, out int prefixLength))
+        var address = context.ClientAddress;
+        if (!Enabled || context.Query.HasValidServerCookie || address.Length == 0)
             return RateDecision.Send;
-        if (_exempt.Length > 0 && IsExempt(sockaddr))
+        if (_exempt.Length > 0 && IsExempt(address))
             return RateDecision.Send;
-        ulong key = Key(prefix[..prefixLength], context);
+        ulong key = Key(address, context);
         ref var bucket = ref _table[(int)(key & (ulong)(_table.Length - 1))];
         int now = (int)nowSeconds;
         if (bucket.Key != key)
@@ -85,36 +86,8 @@ public sealed class ResponseRateLimiter
         return length;
     }
 
-    // The client's network: the first 3 octets of IPv4, the first 7 of IPv6 (NSD's rrl-ipv4/6-prefix-length).
-    private static bool TryPrefix(ReadOnlySpan<byte> sockaddr, out PrefixBytes prefix, out int length)
+    private bool IsExempt(ReadOnlySpan<byte> address)
     {
-        prefix = default;
-        length = 0;
-        if (sockaddr.Length < 2)
-            return false;
-        int family = sockaddr[0] | sockaddr[1] << 8; // sa_family_t, host order (little-endian Linux)
-        Span<byte> into = prefix;
-        if (family == 2 && sockaddr.Length >= 8) // AF_INET: family, port, address
-        {
-            into[0] = 4;
-            sockaddr.Slice(4, 3).CopyTo(into[1..]);
-            length = 4;
-            return true;
-        }
-        if (family == 10 && sockaddr.Length >= 24) // AF_INET6: family, port, flow info, address
-        {
-            into[0] = 6;
-            sockaddr.Slice(8, 7).CopyTo(into[1..]);
-            length = 8;
-            return true;
-        }
-        return false;
-    }
-
-    private bool IsExempt(ReadOnlySpan<byte> sockaddr)
-    {
-        int family = sockaddr[0] | sockaddr[1] << 8;
-        var address = family == 2 ? sockaddr.Slice(4, 4) : sockaddr.Slice(8, 16);
         foreach (var network in _exempt)
         {
             if (Contains(network, address))
@@ -136,11 +109,13 @@ public sealed class ResponseRateLimiter
         return rest == 0 || ((address[whole] ^ base_[whole]) & (0xFF << (8 - rest)) & 0xFF) == 0;
     }
 
-    // The bucket a response falls in: prefix, kind, and the name that kind is counted by.
-    private static ulong Key(ReadOnlySpan<byte> prefix, QueryContext context)
+    // The bucket a response falls in: the client's network (the first 3 octets of IPv4, the first 7 of
+    // IPv6: NSD's rrl-ipv4/6-prefix-length), the kind, and the name that kind is counted by.
+    private static ulong Key(ReadOnlySpan<byte> address, QueryContext context)
     {
         ulong hash = 14695981039346656037UL; // FNV-1a, 64-bit
-        foreach (byte b in prefix)
+        hash = (hash ^ (byte)address.Length) * 1099511628211UL;
+        foreach (byte b in address[..(address.Length == 4 ? 3 : 7)])
             hash = (hash ^ b) * 1099511628211UL;
         var kind = Classify(context, out var name, out ushort type);
         hash = (hash ^ (byte)kind) * 1099511628211UL;
@@ -192,12 +167,6 @@ public sealed class ResponseRateLimiter
         public int Second;
         public int Credit;
         public int Slipped;
-    }
-
-    [System.Runtime.CompilerServices.InlineArray(8)]
-    private struct PrefixBytes
-    {
-        private byte _first;
     }
 }
 

@@ -95,7 +95,7 @@ public sealed class UdpDnsListener : IDisposable
                     {
                         int length = Answer(batch.SenderAddress(i), batch.Request(i), batch.ResponseBuffer(i), ref context);
                         if (length > 0 && _rrl.Enabled)
-                            length = Limit(batch.SenderAddress(i), batch.ResponseBuffer(i), length, context, counters, now);
+                            length = Limit(batch.ResponseBuffer(i), length, context, counters, now);
                         counters.Count(context, length);
                         if (_log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
                             QueryLog.Answered(_log, "udp", batch.Sender(i, socket.AddressFamily), context, length);
@@ -131,7 +131,7 @@ public sealed class UdpDnsListener : IDisposable
                 int received = socket.ReceiveFrom(request, SocketFlags.None, client);
                 int length = Answer(client.Buffer.Span[..client.Size], request.AsSpan(0, received), response, ref context);
                 if (length > 0 && _rrl.Enabled)
-                    length = Limit(client.Buffer.Span[..client.Size], response, length, context, counters, Environment.TickCount64 / 1000);
+                    length = Limit(response, length, context, counters, Environment.TickCount64 / 1000);
                 counters.Count(context, length);
                 QueryLog.Answered(_log, "udp", client, context, length);
                 if (length > 0)
@@ -176,9 +176,9 @@ public sealed class UdpDnsListener : IDisposable
     }
 
     // Response rate limiting: the response as it is, as an empty TC=1 reply (a slip), or nothing (0).
-    private int Limit(ReadOnlySpan<byte> sender, Span<byte> response, int length, QueryContext context, QueryCounters counters, long now)
+    private int Limit(Span<byte> response, int length, QueryContext context, QueryCounters counters, long now)
     {
-        switch (_rrl.Decide(sender, context, now))
+        switch (_rrl.Decide(context, now))
         {
             case RateDecision.Send:
                 return length;

@@ -37,9 +37,10 @@ public sealed class RateLimiterTests
     private static (int Sent, int Slipped, int Dropped) Run(ResponseRateLimiter limiter, byte[] client, QueryContext context, int count, long second)
     {
         int sent = 0, slipped = 0, dropped = 0;
+        context.SetClient(client);
         for (int i = 0; i < count; i++)
         {
-            switch (limiter.Decide(client, context, second))
+            switch (limiter.Decide(context, second))
             {
                 case RateDecision.Send: sent++; break;
                 case RateDecision.Slip: slipped++; break;
