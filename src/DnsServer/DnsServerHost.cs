@@ -77,23 +77,42 @@ public sealed class DnsServerHost : IAsyncDisposable
         }
     }
 
-    // Descriptors the server keeps for itself beyond TCP connections: sockets per core, the store, the runtime.
-    private const int ReservedDescriptors = 128;
+    // Descriptors kept free beyond those open at start: the listening sockets, assemblies the runtime loads
+    // later (a JIT process holds two descriptors per assembly, over a hundred at start), logs, the store.
+    private const int DescriptorHeadroom = 64;
 
     /// <summary>
-    /// Caps TCP connections below the process's descriptor limit: run out of descriptors, the store cannot be
-    /// opened and the .NET runtime itself fails ("Out of memory." and exit, seen under prlimit --nofile=256),
-    /// so the connection cap, whose eviction keeps the count in bounds, must be reached first.
+    /// Caps TCP connections below the descriptors the process has left: run out of descriptors, the store
+    /// cannot be opened and the .NET runtime itself fails ("Out of memory." and exit 134, seen under
+    /// prlimit --nofile=256), so the connection cap, whose eviction keeps the count in bounds, must be
+    /// reached first. A fixed reserve is not enough: the JIT build has ~110 descriptors open before the
+    /// first connection, the native one ~20.
     /// </summary>
     private static ServerOptions WithinDescriptorLimit(ServerOptions options, ILogger log)
     {
         int limit = SoftDescriptorLimit();
-        int room = Math.Max(1, limit - ReservedDescriptors);
-        if (limit <= 0 || options.TcpMaxConnections <= room)
+        if (limit <= 0)
             return options;
-        log.Warning("TCP connections capped at {Cap} instead of {Configured}: the process may open {Limit} descriptors (ulimit -n) and keeps {Reserved} for itself",
-            room, options.TcpMaxConnections, limit, ReservedDescriptors);
+        int open = OpenDescriptors();
+        int room = Math.Max(1, limit - open - DescriptorHeadroom);
+        if (options.TcpMaxConnections <= room)
+            return options;
+        log.Warning("TCP connections capped at {Cap} instead of {Configured}: the process may open {Limit} descriptors (ulimit -n), has {Open} open and keeps {Headroom} free",
+            room, options.TcpMaxConnections, limit, open, DescriptorHeadroom);
         return options with { TcpMaxConnections = room, TcpMaxPerClient = Math.Min(options.TcpMaxPerClient, room) };
+    }
+
+    // Entries of /proc/self/fd, less the one the listing itself opens.
+    private static int OpenDescriptors()
+    {
+        try
+        {
+            return Math.Max(0, Directory.GetFileSystemEntries("/proc/self/fd").Length - 1);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     // The soft RLIMIT_NOFILE from /proc/self/limits ("Max open files  1024  4096  files"), or 0 if unknown.

@@ -34,7 +34,7 @@ public sealed class TcpConnectionTable(int maxConnections, int maxPerClient)
             foreach (var open in _open)
             {
                 if (open.Evicted)
-                    continue; // closing already: its slot is as good as free
+                    continue; // its descriptor is closed already (Evict): the slot is free
                 live++;
                 bool mine = open.Client.Equals(connection.Client);
                 if (mine)

@@ -103,8 +103,8 @@ public sealed class TcpDnsListener : IAsyncDisposable
 
     private void Admit(Socket client, CancellationToken cancel)
     {
-        var address = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        var connection = new TcpConnection(client, address, cancel);
+        var remote = client.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+        var connection = new TcpConnection(client, remote, cancel);
         if (!_table.TryAdmit(connection, out var evicted))
         {
             _counters.CountTcpRefused();
@@ -125,7 +125,8 @@ public sealed class TcpDnsListener : IAsyncDisposable
     {
         await Task.Yield();
         var client = connection.Socket;
-        var remote = client.RemoteEndPoint?.Serialize() ?? new SocketAddress(AddressFamily.InterNetwork);
+        // From the address the accept gave, not the socket: the table may have evicted (closed) it already.
+        var remote = connection.Remote.Serialize();
         var context = new QueryContext { Cookies = _cookies };
         context.SetClient(remote.Buffer.Span[..remote.Size]);
         var buffer = _buffers.Rent(BufferSize);

@@ -6,8 +6,8 @@ using MiniDns.Wire;
 namespace MiniDns.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 8: more connections than the process has descriptors. The TCP cap is held below the descriptor
-/// limit (found here: run out of descriptors, the .NET runtime printed "Out of memory." and the server
+/// Issue 8: more connections than the process has descriptors. The TCP cap is held below the descriptors
+/// left at start (found here: run out of descriptors, the .NET runtime printed "Out of memory." and the server
 /// exited), so the server lives, evicts idle connections, never spins, and serves TCP throughout. The
 /// server runs as a process under prlimit; were accept(2) still to fail with EMFILE, it backs off.
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class DescriptorExhaustionTests
                     socket.Dispose();
                 }
             }
-            Assert.True(server.Output.Contains("TCP connections capped at 128 instead of 10000"), $"{held.Count} connections; server output:\n{server.Output}");
+            Assert.Matches(@"TCP connections capped at \d+ instead of 10000", server.Output);
             Assert.True(held.Count > 256, $"only {held.Count} connections");
 
             // Evicting, or backing off when accept fails, costs next to nothing; a spinning accept loop burns a core.

@@ -11,12 +11,13 @@ namespace MiniDns.Tests.Support;
 public sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly StringBuilder _output;
 
-    private ServerProcess(Process process, int port)
+    private ServerProcess(Process process, int port, StringBuilder output)
     {
         _process = process;
         Port = port;
+        _output = output;
     }
 
     public int Port { get; }
@@ -39,6 +40,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
     {
         get
         {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"the server exited with {_process.ExitCode}:\n{Output}");
             var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             long ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
@@ -86,11 +89,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
             process.Dispose();
             throw;
         }
-        var server = new ServerProcess(process, port);
-        lock (output)
-            server._output.Append(output);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
-        return server;
+        // Both streams go on appending to the same buffer for the life of the process.
+        return new ServerProcess(process, port, output);
     }
 
     /// <summary>Sends SIGTERM and waits for a clean exit; returns the exit code.</summary>
