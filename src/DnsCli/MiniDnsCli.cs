@@ -9,15 +9,16 @@ public static class MiniDnsCli
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default)
     {
         var cli = new CliContext(output, error);
-        var db = StoreOption.Create();
+        var access = new StoreAccess();
         var root = new RootCommand("minidns: edit MiniDns zones while the server runs, and check that it answers what the store holds.")
         {
-            db,
-            ZoneCommands.Build(db, cli),
-            RecordCommands.Build(db, cli),
-            CheckCommand.Build(db, cli),
+            ZoneCommands.Build(access, cli),
+            RecordCommands.Build(access, cli),
+            CheckCommand.Build(access, cli),
             QueryCommand.Build(cli),
         };
+        foreach (var option in access.All)
+            root.Options.Add(option);
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {

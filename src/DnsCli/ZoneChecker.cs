@@ -22,7 +22,7 @@ public sealed record CheckReport(int Zones, int Checked, int Skipped, IReadOnlyL
 /// </summary>
 public static class ZoneChecker
 {
-    public static async Task<CheckReport> CheckAsync(ZoneStore store, IReadOnlyList<byte[]> origins, LookupClient client, CancellationToken cancel)
+    public static async Task<CheckReport> CheckAsync(IZoneStore store, IReadOnlyList<byte[]> origins, LookupClient client, CancellationToken cancel)
     {
         var problems = new List<CheckProblem>();
         int checkedSets = 0, skipped = 0;

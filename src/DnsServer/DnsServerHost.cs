@@ -7,8 +7,8 @@ using Serilog;
 namespace MiniDns.Server;
 
 /// <summary>
-/// The running server: the store, the snapshot publisher, and UDP and TCP listeners on the same port for
-/// every listen address. Used by Program and, in-process, by the integration tests.
+/// The running server: the store it owns, the snapshot publisher, the control socket, and UDP and TCP
+/// listeners on the same port for every listen address. Used by Program and, in-process, by the tests.
 /// </summary>
 public sealed class DnsServerHost : IAsyncDisposable
 {
@@ -16,6 +16,7 @@ public sealed class DnsServerHost : IAsyncDisposable
     private readonly SnapshotPublisher _snapshots;
     private readonly List<UdpDnsListener> _udp = [];
     private readonly List<TcpDnsListener> _tcp = [];
+    private ControlListener? _control;
 
     private DnsServerHost(ZoneStore store, SnapshotPublisher snapshots, ServerCounters counters)
     {
@@ -29,11 +30,17 @@ public sealed class DnsServerHost : IAsyncDisposable
     public int Port { get; private set; }
     public IReadOnlyList<IPEndPoint> UdpEndPoints => _udp.Select(l => l.LocalEndPoint).ToArray();
     public IReadOnlyList<IPEndPoint> TcpEndPoints => _tcp.Select(l => l.LocalEndPoint).ToArray();
+    public string ControlPath => _control!.Path;
 
-    /// <summary>Opens the store (importing the zones folder when it is empty), binds every socket and starts serving.</summary>
+    /// <summary>
+    /// Takes the store (waiting up to the lock timeout while a minidns run holds it), imports the zones
+    /// folder when it is empty, loads every zone, binds every socket and the control socket, and starts
+    /// serving: no query is answered before the whole store is loaded.
+    /// </summary>
     public static DnsServerHost Start(ServerOptions options, ILogger log)
     {
-        var store = new ZoneStore(options.Database);
+        var started = DateTime.UtcNow;
+        var store = new ZoneStore(options.Database, StoreLock.Acquire(options.Database, options.LockTimeout));
         DnsServerHost? host = null;
         try
         {
@@ -46,20 +53,24 @@ public sealed class DnsServerHost : IAsyncDisposable
             var counters = new ServerCounters();
             var faults = new FaultLog(counters, log);
             options = WithinDescriptorLimit(options, log);
-            var snapshots = new SnapshotPublisher(store, options.ReloadPollInterval, counters, faults, log);
+            var snapshots = new SnapshotPublisher(store, counters, faults, log);
             var loading = System.Diagnostics.Stopwatch.StartNew();
             snapshots.LoadInitial();
             log.Information("Loaded the zone snapshot in {Elapsed:0} ms", loading.Elapsed.TotalMilliseconds);
             host = new DnsServerHost(store, snapshots, counters);
             host.Bind(options, faults, log);
             snapshots.Start();
+            var service = new ControlService(store, snapshots, counters, () => new ServerStatusInfo(
+                typeof(DnsServerHost).Assembly.GetName().Version?.ToString() ?? "0", started, host.ControlPath, host.UdpEndPoints));
+            host._control = ControlListener.Bind(options.Control ?? MiniDns.Control.ControlProtocol.DefaultPath(options.Database), service, faults, log);
+            host._control.Start();
             foreach (var listener in host._udp)
                 listener.Start();
             foreach (var listener in host._tcp)
                 listener.Start();
             var current = snapshots.Current;
-            log.Information("MiniDns serving {Zones} zones, {Records} records from {Database} on {Addresses} port {Port} (UDP and TCP)",
-                current.Zones.Count, current.RecordCount, store.Path, options.Listen.Select(a => a.ToString()).ToArray(), host.Port);
+            log.Information("MiniDns serving {Zones} zones, {Records} records from {Database} on {Addresses} port {Port} (UDP and TCP); control socket {Control}",
+                current.Zones.Count, current.RecordCount, store.Path, options.Listen.Select(a => a.ToString()).ToArray(), host.Port, host.ControlPath);
             if (options.RrlRate > 0)
                 log.Information("Response rate limiting: {Rate} UDP responses a second per bucket, slip {Slip}, window {Window} s, exempt {Exempt}",
                     options.RrlRate, options.RrlSlip, options.RrlWindow, options.RrlExempt.Select(n => n.ToString()).ToArray());
@@ -196,6 +207,8 @@ public sealed class DnsServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_control is not null)
+            await _control.DisposeAsync();
         foreach (var listener in _udp)
             listener.Dispose();
         foreach (var listener in _tcp)

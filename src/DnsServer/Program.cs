@@ -64,6 +64,16 @@ try
         Log.Fatal("Cannot load zones: {Error}", e.Message);
         return 1;
     }
+    catch (StoreInUseException e)
+    {
+        Log.Fatal("Cannot open the store: {Error} (another server, or a minidns run that did not finish within --lock-timeout)", e.Message);
+        return 1;
+    }
+    catch (IOException e)
+    {
+        Log.Fatal("Cannot start: {Error}", e.Message);
+        return 1;
+    }
 
     await using (host)
     {

@@ -56,6 +56,31 @@ public sealed class ServerCounters
     public void CountTcpAcceptBackoff() => Interlocked.Increment(ref _tcpAcceptBackoffs);
     public void CountError() => Interlocked.Increment(ref _errors);
 
+    /// <summary>Every counter by name, as <c>minidns stats</c> shows them.</summary>
+    public IReadOnlyDictionary<string, long> ToDictionary()
+    {
+        var counters = new SortedDictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["queries.udp"] = UdpQueries,
+            ["queries.tcp"] = TcpQueries,
+            ["dropped"] = Dropped,
+            ["rrl.limited"] = RateLimited,
+            ["rrl.slipped"] = RateSlipped,
+            ["rrl.dropped"] = RateDropped,
+            ["reloads"] = Reloads,
+            ["reload.failures"] = ReloadFailures,
+            ["tcp.refused"] = TcpConnectionsRefused,
+            ["tcp.idle_timeouts"] = TcpIdleTimeouts,
+            ["tcp.send_timeouts"] = TcpSendTimeouts,
+            ["tcp.evicted"] = TcpEvicted,
+            ["tcp.accept_backoffs"] = TcpAcceptBackoffs,
+            ["errors"] = Errors,
+        };
+        foreach (var rcode in Enum.GetValues<ResponseCode>())
+            counters[$"rcode.{rcode.ToString().ToLowerInvariant()}"] = Answered(rcode);
+        return counters;
+    }
+
     private long Sum(Func<QueryCounters, long> read)
     {
         lock (_udpLoops)

@@ -18,7 +18,12 @@ public sealed record ServerOptions
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int TcpMaxConnections { get; init; } = 512;
     public int TcpMaxPerClient { get; init; } = 64;
-    public TimeSpan ReloadPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The control socket minidns talks to; null: beside the store (<c>&lt;db&gt;.ctl</c>).</summary>
+    public string? Control { get; init; }
+
+    /// <summary>How long to wait at start for the store's lock while a minidns run holds it.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public string LogLevel { get; init; } = "Information";
 
     /// <summary>Response rate limiting over UDP (NSD's defaults: 200 a second per bucket, slip 2); rate 0 turns it off.</summary>
@@ -43,6 +48,8 @@ public sealed record ServerOptions
 
           --db PATH                   LiteDB zone store (default minidns.db)
           --zones DIR                 zone files imported when the store is empty (default zones)
+          --control PATH              control socket for minidns (default: the store's path + .ctl)
+          --lock-timeout SECONDS      wait this long for the store while minidns holds it (default 10)
           --listen ADDR               address to listen on; repeat for several (default 0.0.0.0 and ::)
           --port N                    UDP and TCP port (default 53; 0 picks a free one)
           --tcp-idle-timeout SECONDS  close TCP connections idle, or unable to send an answer, this
@@ -64,7 +71,7 @@ public sealed record ServerOptions
         The same settings come from appsettings.json and MINIDNS_* variables (MINIDNS_PORT=5353).
         """;
 
-    private static readonly string[] Keys = ["db", "zones", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "rrl-rate", "rrl-slip", "rrl-window", "rrl-exempt", "cookie-secret", "cookie-secret-previous", "log-level"];
+    private static readonly string[] Keys = ["db", "zones", "control", "lock-timeout", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "rrl-rate", "rrl-slip", "rrl-window", "rrl-exempt", "cookie-secret", "cookie-secret-previous", "log-level"];
 
     /// <summary>Reads the options; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
     public static ServerOptions Load(string[] args, string? baseDirectory = null)
@@ -87,6 +94,8 @@ public sealed record ServerOptions
         {
             Database = configuration["db"] ?? defaults.Database,
             ZonesFolder = configuration["zones"] ?? defaults.ZonesFolder,
+            Control = configuration["control"],
+            LockTimeout = TimeSpan.FromSeconds(ParseInt(configuration, "lock-timeout", (int)defaults.LockTimeout.TotalSeconds, 0, 3600)),
             Listen = addresses.Length == 0 ? defaults.Listen : addresses.Select(ParseAddress).ToArray(),
             Port = ParseInt(configuration, "port", defaults.Port, 0, 65535),
             TcpIdleTimeout = TimeSpan.FromSeconds(ParseInt(configuration, "tcp-idle-timeout", 10, 1, 3600)),

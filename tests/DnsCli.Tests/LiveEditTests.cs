@@ -24,14 +24,12 @@ public sealed class LiveEditTests
         Assert.True(check.ExitCode == 0, check.ToString());
 
         Assert.Equal(0, (await store.RunAsync("record", "add", "live.cctv.com", "A", "192.0.2.77", "--ttl", "60")).ExitCode);
-        await store.WaitForServerAsync(TimeSpan.FromSeconds(1));
         Assert.Equal(["192.0.2.77"], await AddressesAsync(store, "live.cctv.com"));
         check = await store.RunAsync("check", "--server", store.ServerAddress);
         Assert.True(check.ExitCode == 0, check.ToString());
         Assert.StartsWith("OK:", check.Output);
 
         Assert.Equal(0, (await store.RunAsync("record", "remove", "live.cctv.com", "A", "192.0.2.77")).ExitCode);
-        await store.WaitForServerAsync(TimeSpan.FromSeconds(1));
         Assert.Empty(await AddressesAsync(store, "live.cctv.com"));
         check = await store.RunAsync("check", "--server", store.ServerAddress, "cctv.com");
         Assert.True(check.ExitCode == 0, check.ToString());
@@ -92,7 +90,6 @@ public sealed class LiveEditTests
         var added = await store.RunAsync("zone", "add", "sub.cctv.com", "--ns", "ns.sub.cctv.com");
         Assert.True(added.ExitCode == 0, added.ToString());
         Assert.Equal(0, (await store.RunAsync("record", "add", "ns.sub.cctv.com", "A", "192.0.2.54")).ExitCode);
-        await store.WaitForServerAsync(TimeSpan.FromSeconds(1));
 
         var check = await store.RunAsync("check", "--server", store.ServerAddress);
         Assert.True(check.ExitCode == 0, check.ToString());

@@ -6,10 +6,12 @@ namespace MiniDns.Tests;
 /// <summary>minidns record add | remove | list, in-process.</summary>
 public sealed class RecordCommandTests
 {
-    [Fact]
-    public async Task Add_list_and_remove_a_record()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Add_list_and_remove_a_record(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         var added = await store.RunAsync("record", "add", "news.cctv.com", "A", "192.0.2.99", "--ttl", "300");
         Assert.True(added.ExitCode == 0, added.ToString());
         Assert.Equal("added news.cctv.com. A 192.0.2.99\n", added.Output);
@@ -22,21 +24,25 @@ public sealed class RecordCommandTests
         Assert.DoesNotContain("192.0.2.99", (await store.RunAsync("record", "list", "news.cctv.com")).Output);
     }
 
-    [Fact]
-    public async Task Adding_a_record_that_exists_writes_nothing()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Adding_a_record_that_exists_writes_nothing(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
-        var before = await File.ReadAllBytesAsync(store.Database, TestContext.Current.CancellationToken);
+        await using var store = await StoreFolder.CreateAsync(mode);
+        var before = store.FileBytes();
         var again = await store.RunAsync("record", "add", "www.cctv.com.", "A", "192.0.2.80");
         Assert.Equal(0, again.ExitCode);
         Assert.StartsWith("unchanged", again.Output);
-        Assert.Equal(before, await File.ReadAllBytesAsync(store.Database, TestContext.Current.CancellationToken));
+        Assert.Equal(before, store.FileBytes());
     }
 
-    [Fact]
-    public async Task Every_edit_bumps_the_serial_and_the_change_counter()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Every_edit_bumps_the_serial_and_the_change_counter(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         long counter = store.ChangeCounter();
         // The example zone's serial is 2026112701: an edit that day takes the next number of the day, an
         // edit on a later day (UTC) that day's first number, nn = 00 (YYYYMMDDnn).
@@ -50,10 +56,12 @@ public sealed class RecordCommandTests
         Assert.Equal(counter + 2, store.ChangeCounter());
     }
 
-    [Fact]
-    public async Task Names_may_be_relative_to_a_zone_or_absolute_and_are_stored_lowercase()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Names_may_be_relative_to_a_zone_or_absolute_and_are_stored_lowercase(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         Assert.Equal(0, (await store.RunAsync("record", "add", "Rel", "MX", "10", "Mail", "--zone", "cctv.com")).ExitCode);
         Assert.Equal(0, (await store.RunAsync("record", "add", "ABS.CCTV.COM.", "TXT", "two words", "second")).ExitCode);
         var listed = (await store.RunAsync("record", "list", "cctv.com")).Output;
@@ -62,20 +70,24 @@ public sealed class RecordCommandTests
         Assert.Matches("abs\\.cctv\\.com\\.\\s+3600\\s+TXT\\s+\"two words\" \"second\"", listed);
     }
 
-    [Fact]
-    public async Task A_ttl_given_for_an_existing_rrset_applies_to_the_whole_set()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task A_ttl_given_for_an_existing_rrset_applies_to_the_whole_set(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         Assert.Equal(0, (await store.RunAsync("record", "add", "news.cctv.com", "A", "192.0.2.83", "--ttl", "120")).ExitCode);
         var listed = (await store.RunAsync("record", "list", "news.cctv.com", "--json")).Output;
         var ttls = JsonDocument.Parse(listed).RootElement.EnumerateArray().Where(r => r.GetProperty("type").GetString() == "A").Select(r => r.GetProperty("ttl").GetUInt32());
         Assert.All(ttls, ttl => Assert.Equal(120u, ttl));
     }
 
-    [Fact]
-    public async Task Removing_nothing_is_not_an_error()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Removing_nothing_is_not_an_error(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         var result = await store.RunAsync("record", "remove", "nothing.cctv.com");
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("unchanged", result.Output);

@@ -8,10 +8,12 @@ namespace MiniDns.Tests;
 /// <summary>minidns zone list | add | remove | import | export, in-process.</summary>
 public sealed class ZoneCommandTests
 {
-    [Fact]
-    public async Task List_shows_zones_serials_and_record_counts()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task List_shows_zones_serials_and_record_counts(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         var table = await store.RunAsync("zone", "list");
         Assert.Equal(0, table.ExitCode);
         var lines = table.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -22,10 +24,12 @@ public sealed class ZoneCommandTests
         Assert.Equal(["2.0.192.in-addr.arpa.", "baidu.com.", "cctv.com."], json.EnumerateArray().Select(z => z.GetProperty("zone").GetString()));
     }
 
-    [Fact]
-    public async Task Add_creates_a_zone_with_soa_and_ns()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Add_creates_a_zone_with_soa_and_ns(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         var added = await store.RunAsync("zone", "add", "example.net", "--ns", "ns1.example.net", "--ns", "ns2.example.net", "--ttl", "600");
         Assert.True(added.ExitCode == 0, added.ToString());
         var records = (await store.RunAsync("record", "list", "example.net")).Output;
@@ -33,10 +37,12 @@ public sealed class ZoneCommandTests
         Assert.Matches(@"example\.net\.\s+600\s+NS\s+ns2\.example\.net\.", records);
     }
 
-    [Fact]
-    public async Task Remove_needs_yes()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Remove_needs_yes(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         var refused = await store.RunAsync("zone", "remove", "baidu.com");
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("--yes", refused.Error);
@@ -45,10 +51,12 @@ public sealed class ZoneCommandTests
         Assert.DoesNotContain("baidu.com", (await store.RunAsync("zone", "list")).Output);
     }
 
-    [Fact]
-    public async Task Importing_the_examples_then_exporting_parses_back_to_equal_data()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Importing_the_examples_then_exporting_parses_back_to_equal_data(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         foreach (var file in Directory.GetFiles(Repository.ZonesFolder, "*.zone"))
         {
             var original = MasterFileParser.ParseFile(file);
@@ -59,10 +67,12 @@ public sealed class ZoneCommandTests
         }
     }
 
-    [Fact]
-    public async Task Export_then_import_replace_gives_the_same_records()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Export_then_import_replace_gives_the_same_records(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         Assert.Equal(0, (await store.RunAsync("record", "add", "extra.cctv.com", "TXT", "edited")).ExitCode);
         string file = Path.Combine(store.Folder, "cctv.export.zone");
         Assert.Equal(0, (await store.RunAsync("zone", "export", "cctv.com", "-o", file)).ExitCode);
@@ -77,10 +87,12 @@ public sealed class ZoneCommandTests
                                       SoaSerial.Read(before.Single(r => r.Type == RecordType.SOA).Data)));
     }
 
-    [Fact]
-    public async Task Import_takes_the_origin_from_the_option_then_origin_line_then_soa()
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Import_takes_the_origin_from_the_option_then_origin_line_then_soa(StoreMode mode)
     {
-        await using var store = await StoreFolder.CreateAsync();
+        await using var store = await StoreFolder.CreateAsync(mode);
         string file = Path.Combine(store.Folder, "relative.zone");
         File.WriteAllText(file, "@ 3600 IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ 3600 IN NS ns1\nwww 60 IN A 192.0.2.7\n");
         var imported = await store.RunAsync("zone", "import", file, "--origin", "given.test");

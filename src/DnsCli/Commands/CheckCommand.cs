@@ -6,7 +6,7 @@ namespace MiniDns.Cli.Commands;
 /// <summary>minidns check: does the server answer exactly what the store holds?</summary>
 public static class CheckCommand
 {
-    public static Command Build(Option<string> db, CliContext cli)
+    public static Command Build(StoreAccess access, CliContext cli)
     {
         var server = ServerOption();
         var zones = new Argument<string[]>("zones") { Description = "zones to check (default: every zone in the store)", Arity = ArgumentArity.ZeroOrMore };
@@ -18,7 +18,7 @@ public static class CheckCommand
         command.SetAction((result, cancel) => cli.RunAsync(async () =>
         {
             var endpoint = CliInput.Server(result.GetValue(server)!);
-            using var store = StoreOption.Open(result, db);
+            using var store = access.Open(result);
             var known = store.ListZones().Select(z => z.Origin).ToHashSet(StringComparer.Ordinal);
             var names = result.GetValue(zones) is { Length: > 0 } given ? given.Select(z => CliInput.Name(z)).ToList() : known.Select(z => CliInput.Name(z)).ToList();
             foreach (var name in names.Where(n => !known.Contains(NameText.Format(n))))

@@ -8,12 +8,12 @@ namespace MiniDns.Cli.Commands;
 /// <summary>minidns record add | remove | list.</summary>
 public static class RecordCommands
 {
-    public static Command Build(Option<string> db, CliContext cli)
+    public static Command Build(StoreAccess access, CliContext cli)
     {
         var record = new Command("record", "Add, remove and list records; the running server answers an edit within a second.");
-        record.Subcommands.Add(Add(db, cli));
-        record.Subcommands.Add(Remove(db, cli));
-        record.Subcommands.Add(List(db, cli));
+        record.Subcommands.Add(Add(access, cli));
+        record.Subcommands.Add(Remove(access, cli));
+        record.Subcommands.Add(List(access, cli));
         return record;
     }
 
@@ -22,7 +22,7 @@ public static class RecordCommands
         Description = "read NAME and names in DATA relative to this zone (without it, names are absolute with or without the final dot)",
     };
 
-    private static Command Add(Option<string> db, CliContext cli)
+    private static Command Add(StoreAccess access, CliContext cli)
     {
         var name = new Argument<string>("name") { Description = "the owner name, e.g. news.cctv.com" };
         var type = new Argument<string>("type") { Description = "A, AAAA, NS, CNAME, DNAME, MX, TXT, PTR, SRV, CAA, HINFO, DS or TYPEnnn" };
@@ -39,7 +39,7 @@ public static class RecordCommands
             var owner = CliInput.Name(result.GetValue(name)!, origin);
             ushort recordType = CliInput.Type(result.GetValue(type)!);
             var rdata = CliInput.Data(recordType, result.GetValue(data)!, origin);
-            using var store = StoreOption.Open(result, db);
+            using var store = access.Open(result);
             var outcome = store.AddRecord(owner, recordType, rdata, result.GetValue(ttl));
             var text = $"{NameText.Format(owner)} {RecordType.ToText(recordType)} {RdataText.Format(recordType, rdata)}";
             cli.Output.WriteLine(outcome == EditOutcome.Written ? $"added {text}" : $"unchanged: {text} is there already");
@@ -48,7 +48,7 @@ public static class RecordCommands
         return command;
     }
 
-    private static Command Remove(Option<string> db, CliContext cli)
+    private static Command Remove(StoreAccess access, CliContext cli)
     {
         var name = new Argument<string>("name") { Description = "the owner name" };
         var type = new Argument<string?>("type") { Description = "only records of this type", Arity = ArgumentArity.ZeroOrOne };
@@ -65,7 +65,7 @@ public static class RecordCommands
             ushort? recordType = result.GetValue(type) is { } t ? CliInput.Type(t) : null;
             var words = result.GetValue(data) ?? [];
             byte[]? rdata = words.Length > 0 ? CliInput.Data(recordType!.Value, words, origin) : null;
-            using var store = StoreOption.Open(result, db);
+            using var store = access.Open(result);
             int removed = store.RemoveRecords(owner, recordType, rdata);
             cli.Output.WriteLine(removed == 0 ? $"unchanged: no matching record at {NameText.Format(owner)}" : $"removed {removed} record{(removed == 1 ? "" : "s")} at {NameText.Format(owner)}");
             return ExitCode.Success;
@@ -73,7 +73,7 @@ public static class RecordCommands
         return command;
     }
 
-    private static Command List(Option<string> db, CliContext cli)
+    private static Command List(StoreAccess access, CliContext cli)
     {
         var what = new Argument<string?>("zone-or-name") { Description = "a zone, or one name; all records when omitted", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "machine-readable output" };
@@ -81,7 +81,7 @@ public static class RecordCommands
         command.SetAction(result => cli.Run(() =>
         {
             var key = result.GetValue(what) is { } w ? CliInput.Name(w) : null;
-            using var store = StoreOption.Open(result, db);
+            using var store = access.Open(result);
             var records = store.ListRecords(key);
             if (result.GetValue(json))
                 cli.WriteJson(records.Select(r => new RecordJson(r.OwnerText, r.Ttl, r.TypeText, r.DataText)).ToList(), JsonOutput.Readable.IReadOnlyListRecordJson);

@@ -8,24 +8,24 @@ namespace MiniDns.Cli.Commands;
 /// <summary>minidns zone list | add | remove | import | export.</summary>
 public static class ZoneCommands
 {
-    public static Command Build(Option<string> db, CliContext cli)
+    public static Command Build(StoreAccess access, CliContext cli)
     {
         var zone = new Command("zone", "List, add, remove, import and export zones.");
-        zone.Subcommands.Add(List(db, cli));
-        zone.Subcommands.Add(Add(db, cli));
-        zone.Subcommands.Add(Remove(db, cli));
-        zone.Subcommands.Add(Import(db, cli));
-        zone.Subcommands.Add(Export(db, cli));
+        zone.Subcommands.Add(List(access, cli));
+        zone.Subcommands.Add(Add(access, cli));
+        zone.Subcommands.Add(Remove(access, cli));
+        zone.Subcommands.Add(Import(access, cli));
+        zone.Subcommands.Add(Export(access, cli));
         return zone;
     }
 
-    private static Command List(Option<string> db, CliContext cli)
+    private static Command List(StoreAccess access, CliContext cli)
     {
         var json = new Option<bool>("--json") { Description = "machine-readable output" };
         var command = new Command("list", "List zones with their SOA serial and record count.\n\nExample:\n  minidns zone list --json") { json };
         command.SetAction(result => cli.Run(() =>
         {
-            using var store = StoreOption.Open(result, db);
+            using var store = access.Open(result);
             var zones = store.ListZones();
             if (result.GetValue(json))
                 cli.WriteJson(zones.Select(z => new ZoneJson(z.Origin, z.Serial, z.RecordCount)).ToList(), JsonOutput.Readable.IReadOnlyListZoneJson);
@@ -36,7 +36,7 @@ public static class ZoneCommands
         return command;
     }
 
-    private static Command Add(Option<string> db, CliContext cli)
+    private static Command Add(StoreAccess access, CliContext cli)
     {
         var name = new Argument<string>("zone") { Description = "the zone's origin, e.g. cctv.com" };
         var ns = new Option<string[]>("--ns") { Description = "a name server (repeat for several); the first becomes the SOA MNAME", Required = true, AllowMultipleArgumentsPerToken = false };
@@ -51,7 +51,7 @@ public static class ZoneCommands
             var origin = CliInput.Name(result.GetValue(name)!);
             var servers = result.GetValue(ns)!.Select(n => CliInput.Name(n)).ToList();
             var mailbox = result.GetValue(admin) is { } a ? CliInput.Name(a) : CliInput.Name("hostmaster", origin);
-            using var store = StoreOption.Open(result, db, create: true);
+            using var store = access.Open(result, create: true);
             store.AddZone(origin, servers, mailbox, result.GetValue(ttl));
             cli.Output.WriteLine($"added zone {NameText.Format(origin)}");
             return ExitCode.Success;
@@ -59,7 +59,7 @@ public static class ZoneCommands
         return command;
     }
 
-    private static Command Remove(Option<string> db, CliContext cli)
+    private static Command Remove(StoreAccess access, CliContext cli)
     {
         var name = new Argument<string>("zone") { Description = "the zone to remove, with all its records" };
         var yes = new Option<bool>("--yes") { Description = "confirm: the zone and its records are deleted" };
@@ -69,7 +69,7 @@ public static class ZoneCommands
             var origin = CliInput.Name(result.GetValue(name)!);
             if (!result.GetValue(yes))
                 throw new CliException($"removing zone {NameText.Format(origin)} deletes all its records: add --yes to confirm");
-            using var store = StoreOption.Open(result, db);
+            using var store = access.Open(result);
             if (!store.RemoveZone(origin))
                 throw new CliException($"there is no zone {NameText.Format(origin)}");
             cli.Output.WriteLine($"removed zone {NameText.Format(origin)}");
@@ -78,7 +78,7 @@ public static class ZoneCommands
         return command;
     }
 
-    private static Command Import(Option<string> db, CliContext cli)
+    private static Command Import(StoreAccess access, CliContext cli)
     {
         var files = new Argument<string[]>("files") { Description = "master files (RFC 1035)", Arity = ArgumentArity.OneOrMore };
         var origin = new Option<string?>("--origin") { Description = "the zone's origin (default: $ORIGIN, else the SOA owner)" };
@@ -100,7 +100,7 @@ public static class ZoneCommands
             var errors = parsed.SelectMany(p => p.Errors).ToList();
             if (errors.Count > 0)
                 throw new ZoneDataException(errors);
-            using var store = StoreOption.Open(result, db, create: true);
+            using var store = access.Open(result, create: true);
             store.ImportZones(parsed.Select(p => new ZoneContent(p.Origin!, p.Records)).ToList(), result.GetValue(replace));
             foreach (var file in parsed)
                 cli.Output.WriteLine($"imported {NameText.Format(file.Origin!)}: {file.Records.Count} records");
@@ -109,7 +109,7 @@ public static class ZoneCommands
         return command;
     }
 
-    private static Command Export(Option<string> db, CliContext cli)
+    private static Command Export(StoreAccess access, CliContext cli)
     {
         var name = new Argument<string>("zone") { Description = "the zone to export" };
         var output = new Option<string?>("--output", "-o") { Description = "write to this file instead of standard output" };
@@ -117,7 +117,7 @@ public static class ZoneCommands
         command.SetAction(result => cli.Run(() =>
         {
             var origin = CliInput.Name(result.GetValue(name)!);
-            using var store = StoreOption.Open(result, db);
+            using var store = access.Open(result);
             if (!store.ListZones().Any(z => z.Origin == NameText.Format(origin)))
                 throw new CliException($"there is no zone {NameText.Format(origin)}");
             string text = MasterFileWriter.Write(origin, store.ListRecords(origin));

@@ -16,9 +16,6 @@ public sealed partial class ZoneStore
     private const int NamesPerBlock = 64;
     private const int MostNamesPerBlock = 256;
 
-    // The layout before blocks: one document per name and zone ({_id, n, z, r: [{t, l, d}]}).
-    private const string NameDocuments = "names";
-
     private static int BlockCountFor(int names) =>
         (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, (names + NamesPerBlock - 1) / NamesPerBlock));
 
@@ -77,46 +74,5 @@ public sealed partial class ZoneStore
         var doc = _zones.FindById(zone);
         doc["blocks"] = count;
         _zones.Update(doc);
-    }
-
-    // A store written before blocks holds one document per name: they are moved into blocks once, in one
-    // transaction, by whichever program opens it first.
-    private void MoveNameDocumentsToBlocks()
-    {
-        var old = _db.GetCollection(NameDocuments);
-        if (Guard(() => old.Count()) == 0)
-            return;
-        Write(() =>
-        {
-            var documents = old.FindAll().ToList();
-            if (documents.Count == 0)
-                return false; // another program opening the store moved them first
-            var byZone = documents.ToLookup(doc => doc["z"].AsString, StringComparer.Ordinal);
-            foreach (var zoneDoc in _zones.FindAll().ToList())
-            {
-                string zone = zoneDoc["_id"].AsString;
-                var names = byZone[zone].Select(doc =>
-                {
-                    var name = ParseName(doc["n"].AsString);
-                    IReadOnlyList<ZoneRecord> records = doc["r"].AsArray
-                        .Select(r => new ZoneRecord(name, (ushort)r["t"].AsInt32, (uint)r["l"].AsInt64, r["d"].AsBinary)).ToList();
-                    return (name, records);
-                }).ToList();
-                zoneDoc["blocks"] = BlockCountFor(names.Count);
-                _zones.Update(zoneDoc);
-                WriteBlocks(zone, names, zoneDoc["blocks"].AsInt32);
-                TouchZone(zone);
-            }
-            old.DeleteAll(); // LiteDB drops collections only outside a transaction
-            return true;
-        });
-        try
-        {
-            _db.DropCollection(NameDocuments);
-        }
-        catch (LiteException)
-        {
-            // Left empty, it is passed over: the move is done either way.
-        }
     }
 }

@@ -14,8 +14,7 @@ public sealed partial class ZoneStore
     /// <summary>TTL of a record added to a new RRset when none is given.</summary>
     public const uint DefaultTtl = 3600;
 
-    // In shared mode every LiteDB call opens and closes the file, so a query must be read to the end
-    // before the next one starts: a nested query would close the file under the outer cursor.
+    // A query is read to the end inside the call: a cursor left open would outlive the store's gate.
     public IReadOnlyList<ZoneSummary> ListZones() => Guard(() => _zones.FindAll()
         .Select(z => new ZoneSummary(z["_id"].AsString, (uint)z["serial"].AsInt64, z["records"].AsInt32))
         .OrderBy(z => z.Origin, StringComparer.Ordinal)

@@ -5,14 +5,16 @@ using MiniDns.Zones;
 namespace MiniDns.Storage;
 
 /// <summary>
-/// The zone store: one LiteDB file opened in shared mode, so the CLI can write while the server runs.
-/// Collections: <c>zones</c> (origin, serial, record count, block count); <c>blocks</c>, each holding the
-/// names of one zone that hash to it with their records (<see cref="NameBlock"/>), so an edit rewrites a few
-/// kilobytes and a load reads a few thousand documents; <c>changes</c>, the names the last edits touched;
-/// and <c>meta</c>, whose change counter every edit bumps in the same transaction, polled by readers to
-/// know when to rebuild. The only code that knows LiteDB.
+/// The zone store: one LiteDB file owned by one process at a time. The process takes the store's OS lock
+/// (<see cref="StoreLock"/>) before LiteDB opens the file, and LiteDB runs in direct (exclusive) mode; the
+/// running server is the owner, and <c>minidns</c> reaches it over the control socket. Collections:
+/// <c>zones</c> (origin, serial, record count, block count); <c>blocks</c>, each holding the names of one
+/// zone that hash to it with their records (<see cref="NameBlock"/>), so an edit rewrites a few kilobytes
+/// and a load reads a few thousand documents; <c>changes</c>, the names the last edits touched; and
+/// <c>meta</c>, whose change counter every edit bumps in the same transaction. Safe to call from several
+/// threads: calls run one at a time. The only code that knows LiteDB.
 /// </summary>
-public sealed partial class ZoneStore : IDisposable
+public sealed partial class ZoneStore : IZoneStore
 {
     private const string ChangeCounterId = "changes";
     private readonly LiteDatabase _db;
@@ -21,19 +23,33 @@ public sealed partial class ZoneStore : IDisposable
     private readonly ILiteCollection<BsonDocument> _meta;
     private readonly ILiteCollection<BsonDocument> _changes;
     private readonly List<(string Zone, string? Name)> _touched = [];
+    private readonly StoreLock _lock;
+    private readonly Lock _gate = new();
 
-    public ZoneStore(string path)
+    /// <summary>
+    /// Opens the store under <paramref name="held"/>, the lock this process took for it, or takes the
+    /// lock now (<see cref="StoreInUseException"/> when another process holds it).
+    /// </summary>
+    public ZoneStore(string path, StoreLock? held = null)
     {
         Path = System.IO.Path.GetFullPath(path);
-        RefuseForeignFile(Path);
-        _db = Guard(() => new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Shared }));
-        _zones = _db.GetCollection("zones");
-        _blocks = _db.GetCollection("blocks");
-        _meta = _db.GetCollection("meta");
-        _changes = _db.GetCollection("changes");
-        Guard(() => _blocks.EnsureIndex("z"));
-        if (Guard(() => _db.CollectionExists(NameDocuments)))
-            MoveNameDocumentsToBlocks();
+        _lock = held ?? StoreLock.TryAcquire(Path) ?? throw new StoreInUseException(path, StoreLock.ReadOwner(Path));
+        try
+        {
+            RefuseForeignFile(Path);
+            _db = Guard(() => new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct }));
+            _zones = _db.GetCollection("zones");
+            _blocks = _db.GetCollection("blocks");
+            _meta = _db.GetCollection("meta");
+            _changes = _db.GetCollection("changes");
+            Guard(() => _blocks.EnsureIndex("z"));
+        }
+        catch
+        {
+            _db?.Dispose();
+            _lock.Dispose();
+            throw;
+        }
     }
 
     public string Path { get; }
@@ -170,6 +186,12 @@ public sealed partial class ZoneStore : IDisposable
     /// </summary>
     private bool Write(Func<bool> edit)
     {
+        lock (_gate)
+            return WriteInTransaction(edit);
+    }
+
+    private bool WriteInTransaction(Func<bool> edit)
+    {
         Guard(() => _db.BeginTrans());
         _touched.Clear();
         try
@@ -241,7 +263,8 @@ public sealed partial class ZoneStore : IDisposable
     {
         try
         {
-            return operation();
+            lock (_gate)
+                return operation();
         }
         catch (Exception e) when (e is not (ZoneStoreException or ZoneDataException or OutOfMemoryException))
         {
@@ -252,5 +275,10 @@ public sealed partial class ZoneStore : IDisposable
     private ZoneStoreException Unreadable(Exception e) =>
         new($"{Path} is not a readable MiniDns store: {e.Message}", e);
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+            _db.Dispose();
+        _lock.Dispose();
+    }
 }

@@ -1,9 +1,15 @@
 using System.Net;
 using MiniDns.Server;
-using MiniDns.Storage;
 using Serilog;
 
 namespace MiniDns.Tests.Support;
+
+/// <summary>Who owns the store while a CLI test runs: nobody (the CLI opens it), or the server (the CLI uses its control socket).</summary>
+public enum StoreMode
+{
+    Offline,
+    Server,
+}
 
 /// <summary>A temporary store holding the example zones, and optionally the real server over it.</summary>
 public sealed class StoreFolder : IAsyncDisposable
@@ -14,6 +20,8 @@ public sealed class StoreFolder : IAsyncDisposable
     public string Database => Path.Combine(Folder, "minidns.db");
     public DnsServerHost? Server { get; private set; }
     public string ServerAddress => $"127.0.0.1:{Server!.Port}";
+
+    public static Task<StoreFolder> CreateAsync(StoreMode mode) => CreateAsync(withServer: mode == StoreMode.Server);
 
     public static async Task<StoreFolder> CreateAsync(bool withServer = false)
     {
@@ -29,7 +37,6 @@ public sealed class StoreFolder : IAsyncDisposable
                 ZonesFolder = Path.Combine(store.Folder, "no-zones"),
                 Listen = [IPAddress.Loopback],
                 Port = 0,
-                ReloadPollInterval = TimeSpan.FromMilliseconds(100),
             }, new LoggerConfiguration().CreateLogger());
         }
         return store;
@@ -40,18 +47,20 @@ public sealed class StoreFolder : IAsyncDisposable
 
     public Task<CliRunner.Result> RunProcessAsync(params string[] args) => CliRunner.RunProcessAsync(["--db", Database, .. args]);
 
+    /// <summary>The store's change counter, as the server serves it or as the file holds it.</summary>
     public long ChangeCounter()
     {
-        using var store = new ZoneStore(Database);
+        if (Server is not null)
+            return Server.Snapshots.Current.Version; // an edit's reply comes once its snapshot serves
+        using var store = new MiniDns.Storage.ZoneStore(Database);
         return store.ReadChangeCounter();
     }
 
-    /// <summary>Waits, at most <paramref name="bound"/>, until the server serves the store's current state.</summary>
-    public async Task WaitForServerAsync(TimeSpan bound)
+    /// <summary>The store's file and LiteDB's log beside it, as bytes: equal bytes, nothing written.</summary>
+    public byte[] FileBytes()
     {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        wait.CancelAfter(bound);
-        await Server!.Snapshots.WaitForVersionAsync(ChangeCounter(), wait.Token);
+        string log = Path.Combine(Folder, "minidns-log.db");
+        return [.. File.ReadAllBytes(Database), .. File.Exists(log) ? File.ReadAllBytes(log) : []];
     }
 
     /// <summary>Every zone exported, as one text: two equal texts mean equal stores.</summary>

@@ -40,7 +40,6 @@ public class ServerFixture : IAsyncLifetime
             TcpMaxPerClient = TcpMaxPerClient,
             Answer = Answer,
             RrlRate = RrlRate,
-            ReloadPollInterval = TimeSpan.FromMilliseconds(100),
             UdpBatching = UdpBatching,
         }, new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;

@@ -1,0 +1,73 @@
+using System.Text.Json.Serialization;
+using MiniDns.Storage;
+using MiniDns.Zones;
+
+namespace MiniDns.Control;
+
+/// <summary>
+/// One command for the store's owner, sent by <c>minidns</c> over the control socket. Names and record
+/// data travel in wire form (base64 in JSON), so nothing is parsed twice or differently on the two sides.
+/// Which fields a command reads is said by <see cref="ControlCommand"/>.
+/// </summary>
+public sealed record ControlRequest
+{
+    public int Version { get; init; } = ControlProtocol.Version;
+    public string Command { get; init; } = "";
+    public byte[]? Name { get; init; }
+    public ushort? Type { get; init; }
+    public byte[]? Data { get; init; }
+    public uint? Ttl { get; init; }
+    public bool Replace { get; init; }
+    public IReadOnlyList<byte[]>? NameServers { get; init; }
+    public byte[]? Admin { get; init; }
+    public IReadOnlyList<WireZone>? Zones { get; init; }
+}
+
+/// <summary>The owner's answer: a refusal (<see cref="Error"/> set, the same lines the CLI would print offline) or the result.</summary>
+public sealed record ControlReply
+{
+    public int Version { get; init; } = ControlProtocol.Version;
+
+    /// <summary>null on success; else "store" (a refusal), "data" (invalid zone data), "protocol" (a bad frame or request).</summary>
+    public string? Error { get; init; }
+    public IReadOnlyList<string>? Messages { get; init; }
+    public bool Written { get; init; }
+    public int Count { get; init; }
+    public IReadOnlyList<ZoneSummary>? ZoneList { get; init; }
+    public IReadOnlyList<WireRecord>? Records { get; init; }
+    public ServerStatus? Status { get; init; }
+}
+
+/// <summary>A record as the control channel carries it, with the "file:line" it was read from, for the server's error messages.</summary>
+public sealed record WireRecord(byte[] Owner, ushort Type, uint Ttl, byte[] Data, string? Source = null)
+{
+    public static WireRecord From(ZoneRecord r) => new(r.Owner, r.Type, r.Ttl, r.Data, r.Source);
+
+    public ZoneRecord ToRecord() => new(Owner, Type, Ttl, Data) { Source = Source };
+}
+
+/// <summary>A whole zone for an import.</summary>
+public sealed record WireZone(byte[] Origin, IReadOnlyList<WireRecord> Records);
+
+/// <summary>What <c>minidns status</c> shows of the running server.</summary>
+public sealed record ServerStatus(string Version, int ProcessId, DateTime StartedUtc, string Store, string Control,
+    IReadOnlyList<string> Listeners, long SnapshotVersion, DateTime SnapshotUtc, IReadOnlyList<ZoneSummary> Zones,
+    IReadOnlyDictionary<string, long> Counters);
+
+/// <summary>The command names on the wire.</summary>
+public static class ControlCommand
+{
+    public const string ZoneList = "zone list";                // -> ZoneList
+    public const string ZoneAdd = "zone add";                  // Name, NameServers, Admin, Ttl
+    public const string ZoneRemove = "zone remove";            // Name -> Written
+    public const string ZoneImport = "zone import";            // Zones, Replace
+    public const string RecordAdd = "record add";              // Name, Type, Data, Ttl? -> Written
+    public const string RecordRemove = "record remove";        // Name, Type?, Data? -> Count
+    public const string RecordList = "record list";            // Name? -> Records
+    public const string Status = "status";                     // -> Status
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ControlRequest))]
+[JsonSerializable(typeof(ControlReply))]
+public sealed partial class ControlJson : JsonSerializerContext;

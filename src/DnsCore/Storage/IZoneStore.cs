@@ -1,0 +1,26 @@
+using MiniDns.Zones;
+
+namespace MiniDns.Storage;
+
+/// <summary>
+/// What <c>minidns</c> does to zones, whoever owns the store: <see cref="ZoneStore"/> when the CLI opens
+/// the file itself, the control channel's client when the running server owns it. Both refuse with the
+/// same exceptions and messages, so a command prints the same either way.
+/// </summary>
+public interface IZoneStore : IDisposable
+{
+    IReadOnlyList<ZoneSummary> ListZones();
+
+    /// <summary>Every record, or those of one zone (by its origin), or those of one name.</summary>
+    IReadOnlyList<ZoneRecord> ListRecords(byte[]? zoneOrName);
+
+    void AddZone(byte[] origin, IReadOnlyList<byte[]> nameServers, byte[] admin, uint ttl);
+
+    bool RemoveZone(byte[] origin);
+
+    void ImportZones(IReadOnlyList<ZoneContent> zones, bool replace);
+
+    EditOutcome AddRecord(byte[] owner, ushort type, byte[] data, uint? ttl);
+
+    int RemoveRecords(byte[] owner, ushort? type, byte[]? data);
+}

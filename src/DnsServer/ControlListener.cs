@@ -1,0 +1,183 @@
+using System.Net.Sockets;
+using MiniDns.Control;
+using Serilog;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// The control socket: a UNIX domain socket, owner-only (0600), where <c>minidns</c> sends its commands
+/// (<see cref="ControlProtocol"/>). Each connection carries requests one after the other; a frame that is
+/// too long or not a control message gets an error reply and the connection is closed. Nothing a client
+/// sends reaches past its own connection.
+/// </summary>
+public sealed class ControlListener : IAsyncDisposable
+{
+    private const int MaxConnections = 32;
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Socket _socket;
+    private readonly ControlService _service;
+    private readonly FaultLog _faults;
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _connections = [];
+    private Task _accepting = Task.CompletedTask;
+
+    private ControlListener(Socket socket, string path, ControlService service, FaultLog faults, ILogger log)
+    {
+        _socket = socket;
+        Path = path;
+        _service = service;
+        _faults = faults;
+        _log = log;
+    }
+
+    public string Path { get; }
+
+    /// <summary>
+    /// Binds the socket. The caller holds the store's lock, so a socket file already there belongs to a
+    /// server that died: it is replaced. Anything else at the path is refused, not deleted.
+    /// </summary>
+    public static ControlListener Bind(string path, ControlService service, FaultLog faults, ILogger log)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        RemoveStaleSocket(path);
+        UnixDomainSocketEndPoint endpoint;
+        try
+        {
+            endpoint = new UnixDomainSocketEndPoint(path);
+        }
+        catch (ArgumentException)
+        {
+            throw new IOException($"the control socket path {path} is too long for a UNIX socket (at most 107 bytes): choose a shorter --control");
+        }
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(endpoint);
+            // Owner-only before listen(): until then a connect is refused, so no other user can slip in.
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            socket.Listen(MaxConnections);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new ControlListener(socket, path, service, faults, log);
+    }
+
+    private static void RemoveStaleSocket(string path)
+    {
+        if (!File.Exists(path))
+            return;
+        try
+        {
+            // open(2) of a socket fails (ENXIO); a file that opens is somebody's data.
+            using (File.OpenRead(path))
+            {
+            }
+        }
+        catch (IOException)
+        {
+            File.Delete(path);
+            return;
+        }
+        throw new IOException($"{path} exists and is not a socket: remove it or choose another --control");
+    }
+
+    public void Start() => _accepting = AcceptAsync();
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _socket.AcceptAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                _faults.Failed("Accepting a control connection", e);
+                await Task.Delay(100, CancellationToken.None);
+                continue;
+            }
+            lock (_connections)
+            {
+                _connections.RemoveAll(t => t.IsCompleted);
+                if (_connections.Count >= MaxConnections)
+                {
+                    client.Dispose();
+                    continue;
+                }
+                _connections.Add(ServeAsync(client));
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        await Task.Yield();
+        using var _ = client;
+        await using var stream = new NetworkStream(client, ownsSocket: false);
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                idle.CancelAfter(IdleTimeout);
+                ControlReply reply;
+                bool close = false;
+                try
+                {
+                    var frame = await ControlProtocol.ReadFrameAsync(stream, idle.Token);
+                    if (frame is null)
+                        return;
+                    reply = await _service.ExecuteAsync(ControlProtocol.DecodeRequest(frame), _stop.Token);
+                }
+                catch (ControlProtocolException e)
+                {
+                    _log.Warning("Control connection: {Error}; closing it", e.Message);
+                    reply = new ControlReply { Error = "protocol", Messages = [e.Message] };
+                    close = true;
+                }
+                await ControlProtocol.WriteFrameAsync(stream, ControlProtocol.Encode(reply), idle.Token);
+                if (close)
+                    return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
+        {
+            // The client went away, idled or we are stopping: nothing to answer.
+        }
+        catch (Exception e)
+        {
+            _faults.Failed("A control connection", e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _socket.Dispose();
+        await _accepting;
+        Task[] open;
+        lock (_connections)
+            open = [.. _connections];
+        await Task.WhenAll(open);
+        try
+        {
+            File.Delete(Path);
+        }
+        catch (IOException)
+        {
+        }
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using MiniDns.Control;
+using MiniDns.Storage;
+using MiniDns.Zones;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// Carries out control requests on the store the server owns, the way the CLI would on its own, and
+/// answers an edit only once the snapshot that holds it serves queries: when <c>minidns record add</c>
+/// exits, the server answers the new record.
+/// </summary>
+public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots, ServerCounters counters, Func<ServerStatusInfo> status)
+{
+    public async Task<ControlReply> ExecuteAsync(ControlRequest request, CancellationToken cancel)
+    {
+        try
+        {
+            var reply = Execute(request);
+            if (reply.Written)
+                await PublishAsync(cancel);
+            return reply;
+        }
+        catch (ZoneStoreException e)
+        {
+            return new ControlReply { Error = "store", Messages = [e.Message] };
+        }
+        catch (ZoneDataException e)
+        {
+            return new ControlReply { Error = "data", Messages = e.Errors };
+        }
+    }
+
+    private ControlReply Execute(ControlRequest r)
+    {
+        switch (r.Command)
+        {
+            case ControlCommand.ZoneList:
+                return new ControlReply { ZoneList = store.ListZones() };
+            case ControlCommand.ZoneAdd:
+                store.AddZone(Required(r.Name, "name"), Required(r.NameServers, "nameServers"), Required(r.Admin, "admin"), Required(r.Ttl, "ttl"));
+                return new ControlReply { Written = true };
+            case ControlCommand.ZoneRemove:
+                return new ControlReply { Written = store.RemoveZone(Required(r.Name, "name")) };
+            case ControlCommand.ZoneImport:
+                store.ImportZones(Required(r.Zones, "zones").Select(z => new ZoneContent(z.Origin, z.Records.Select(x => x.ToRecord()).ToList())).ToList(), r.Replace);
+                return new ControlReply { Written = true };
+            case ControlCommand.RecordAdd:
+                return new ControlReply { Written = store.AddRecord(Required(r.Name, "name"), Required(r.Type, "type"), Required(r.Data, "data"), r.Ttl) == EditOutcome.Written };
+            case ControlCommand.RecordRemove:
+                int removed = store.RemoveRecords(Required(r.Name, "name"), r.Type, r.Data);
+                return new ControlReply { Count = removed, Written = removed > 0 };
+            case ControlCommand.RecordList:
+                return new ControlReply { Records = store.ListRecords(r.Name).Select(WireRecord.From).ToList() };
+            case ControlCommand.Status:
+                return new ControlReply { Status = Status() };
+            default:
+                throw new ControlProtocolException($"unknown command '{r.Command}'");
+        }
+    }
+
+    // A field the command needs and the request lacks is a client bug, told as a protocol error.
+    private static T Required<T>(T? value, string field) where T : class =>
+        value ?? throw new ControlProtocolException($"the request lacks '{field}'");
+
+    private static T Required<T>(T? value, string field) where T : struct =>
+        value ?? throw new ControlProtocolException($"the request lacks '{field}'");
+
+    private async Task PublishAsync(CancellationToken cancel)
+    {
+        long version = store.ReadChangeCounter();
+        snapshots.Changed();
+        if (!await snapshots.WaitForVersionAsync(version, cancel))
+            throw new ZoneStoreException($"the edit is stored, but the server could not load version {version} and still serves version {snapshots.Current.Version}: see its log");
+    }
+
+    private ServerStatus Status()
+    {
+        var info = status();
+        var snapshot = snapshots.Current;
+        return new ServerStatus(info.Version, Environment.ProcessId, info.StartedUtc, store.Path, info.Control,
+            info.Listeners.Select(l => l.ToString()).ToList(), snapshot.Version, snapshots.PublishedUtc,
+            snapshot.Zones.Select(z => new ZoneSummary(Wire.NameText.Format(z.Origin), z.Serial, z.RecordCount))
+                .OrderBy(z => z.Origin, StringComparer.Ordinal).ToList(),
+            counters.ToDictionary());
+    }
+}
+
+/// <summary>What the host knows of itself for <c>minidns status</c>.</summary>
+public sealed record ServerStatusInfo(string Version, DateTime StartedUtc, string Control, IReadOnlyList<IPEndPoint> Listeners);
