@@ -39,25 +39,4 @@ public sealed class ProcessTests
         Assert.Equal(2, refused.ExitCode);
         Assert.Equal("minidns: A IPv4 address: '999.0.0.1' is not an IPv4 address\n", refused.Error);
     }
-
-    [Fact]
-    public async Task Two_processes_adding_200_records_each_at_once_lose_nothing()
-    {
-        await using var store = await StoreFolder.CreateAsync(withServer: true);
-        // Each writer is one shell loop of 200 real minidns processes; both loops run at the same time.
-        async Task WriterAsync(string label)
-        {
-            string script = $"for i in $(seq 1 200); do dotnet '{CliRunner.Dll}' --db '{store.Database}' record add {label}$i.cctv.com A 192.0.2.$((i % 250)) || exit 1; done";
-            var result = await ProcessRunner.RunAsync("bash", ["-c", script], TimeSpan.FromMinutes(5));
-            Assert.True(result.ExitCode == 0, result.Error);
-        }
-        await Task.WhenAll(WriterAsync("first"), WriterAsync("second"));
-
-        var listed = (await store.RunAsync("record", "list", "cctv.com")).Output;
-        Assert.Equal(200, listed.Split('\n').Count(l => l.StartsWith("first", StringComparison.Ordinal)));
-        Assert.Equal(200, listed.Split('\n').Count(l => l.StartsWith("second", StringComparison.Ordinal)));
-        var check = await store.RunAsync("check", "--server", store.ServerAddress, "cctv.com");
-        Assert.True(check.ExitCode == 0, check.ToString());
-        Assert.Contains("OK:", check.Output);
-    }
 }

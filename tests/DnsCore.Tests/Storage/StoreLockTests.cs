@@ -36,7 +36,7 @@ public sealed class StoreLockTests : IDisposable
     }
 
     [Fact]
-    public void Acquire_waits_for_the_holder_and_gives_up_at_the_timeout()
+    public async Task Acquire_waits_for_the_holder_and_gives_up_at_the_timeout()
     {
         var held = StoreLock.TryAcquire(Database)!;
         var started = DateTime.UtcNow;
@@ -44,10 +44,10 @@ public sealed class StoreLockTests : IDisposable
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(200));
 
         var waiting = Task.Run(() => StoreLock.Acquire(Database, TimeSpan.FromSeconds(30)), TestContext.Current.CancellationToken);
-        Thread.Sleep(100);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
         Assert.False(waiting.IsCompleted);
         held.Dispose();
-        using var next = waiting.GetAwaiter().GetResult();
+        using var next = await waiting;
         Assert.NotNull(next);
     }
 
