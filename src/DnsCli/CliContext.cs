@@ -6,8 +6,9 @@ using MiniDns.Zones;
 namespace MiniDns.Cli;
 
 /// <summary>Where a command writes, and the one way every command turns a refusal into one line and exit code 2.</summary>
-public sealed class CliContext(TextWriter output, TextWriter error)
+public sealed class CliContext(TextWriter output, TextWriter error, TextReader input)
 {
+    public TextReader Input { get; } = input;
     public TextWriter Output { get; } = output;
     public TextWriter Error { get; } = error;
 

@@ -26,12 +26,21 @@ public static class CliInput
         RecordType.TryParse(text, out ushort type) ? type : throw new CliException($"'{text}' is not a record type");
 
     /// <summary>Record data from separate words; a word with spaces is one quoted string, as the shell passed it.</summary>
-    public static byte[] Data(ushort type, IReadOnlyList<string> words, byte[]? zone)
+    public static byte[] Data(ushort type, IReadOnlyList<string> words, byte[]? zone) =>
+        Data(type, words.Select(w => new TextToken(w, Quoted: w.Length == 0 || w.Any(char.IsWhiteSpace))).ToList(), zone);
+
+    /// <summary>Record data from zone-file tokens (a batch line, or one argument of record set).</summary>
+    public static byte[] Data(ushort type, IReadOnlyList<TextToken> tokens, byte[]? zone) =>
+        RdataText.TryParse(type, tokens, zone ?? DnsName.Root, out var data, out var error) ? data : throw new CliException(error);
+
+    /// <summary>Zone-file tokens of one line of text.</summary>
+    public static IReadOnlyList<TextToken> Tokens(string text, string where)
     {
-        var tokens = words.Select(w => new TextToken(w, Quoted: w.Length == 0 || w.Any(char.IsWhiteSpace))).ToList();
-        if (!RdataText.TryParse(type, tokens, zone ?? DnsName.Root, out var data, out var error))
-            throw new CliException(error);
-        return data;
+        var errors = new List<string>();
+        var entries = MiniDns.Zones.MasterFileLexer.Read(text, where, errors).ToList();
+        if (errors.Count > 0)
+            throw new CliException(errors[0]);
+        return entries.SelectMany(e => e.Tokens).ToList();
     }
 
     /// <summary>"ADDRESS", "ADDRESS:PORT", "[V6]:PORT" or "localhost[:PORT]"; port 53 when none is given.</summary>

@@ -112,6 +112,9 @@ public sealed class ControlClient : IZoneStore
     public int RemoveRecords(byte[] owner, ushort? type, byte[]? data) =>
         Send(new ControlRequest { Command = ControlCommand.RecordRemove, Name = owner, Type = type, Data = data }).Count;
 
+    public IReadOnlyList<int> Apply(IReadOnlyList<RecordEdit> edits) =>
+        Send(new ControlRequest { Command = ControlCommand.Apply, Edits = edits.Select(WireEdit.From).ToList() }).Changes ?? [];
+
     public void Dispose()
     {
         _stream.Dispose();

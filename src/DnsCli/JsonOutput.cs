@@ -18,6 +18,8 @@ public sealed record QueryJson(int Id, string Status, IReadOnlyList<string> Flag
 [JsonSerializable(typeof(IReadOnlyList<RecordJson>))]
 [JsonSerializable(typeof(QueryJson))]
 [JsonSerializable(typeof(CheckReport))]
+[JsonSerializable(typeof(MiniDns.Control.ServerStatus))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, long>))]
 internal sealed partial class JsonOutput : JsonSerializerContext
 {
     /// <summary>Record data is full of quotes; keep it readable. The output is for programs, not HTML.</summary>

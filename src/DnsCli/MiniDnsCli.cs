@@ -6,17 +6,20 @@ namespace MiniDns.Cli;
 /// <summary>The minidns command tree; run in-process by the tests with their own writers.</summary>
 public static class MiniDnsCli
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default, TextReader? input = null)
     {
-        var cli = new CliContext(output, error);
+        var cli = new CliContext(output, error, input ?? Console.In);
         var access = new StoreAccess();
         var root = new RootCommand("minidns: edit MiniDns zones while the server runs, and check that it answers what the store holds.")
         {
             ZoneCommands.Build(access, cli),
             RecordCommands.Build(access, cli),
+            BatchCommand.Build(access, cli),
             CheckCommand.Build(access, cli),
             QueryCommand.Build(cli),
         };
+        foreach (var command in ServerCommands.Build(access, cli))
+            root.Subcommands.Add(command);
         foreach (var option in access.All)
             root.Options.Add(option);
         var result = root.Parse(args);

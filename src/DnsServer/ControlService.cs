@@ -1,6 +1,7 @@
 using System.Net;
 using MiniDns.Control;
 using MiniDns.Storage;
+using MiniDns.Wire;
 using MiniDns.Zones;
 
 namespace MiniDns.Server;
@@ -33,6 +34,7 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
 
     private ControlReply Execute(ControlRequest r)
     {
+        CheckWireForm(r);
         switch (r.Command)
         {
             case ControlCommand.ZoneList:
@@ -50,12 +52,52 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
             case ControlCommand.RecordRemove:
                 int removed = store.RemoveRecords(Required(r.Name, "name"), r.Type, r.Data);
                 return new ControlReply { Count = removed, Written = removed > 0 };
+            case ControlCommand.Apply:
+                var changes = store.Apply(Required(r.Edits, "edits").Select(e => e.ToEdit()).ToList());
+                return new ControlReply { Changes = changes, Written = changes.Any(c => c > 0) };
             case ControlCommand.RecordList:
                 return new ControlReply { Records = store.ListRecords(r.Name).Select(WireRecord.From).ToList() };
             case ControlCommand.Status:
                 return new ControlReply { Status = Status() };
             default:
                 throw new ControlProtocolException($"unknown command '{r.Command}'");
+        }
+    }
+
+    // The CLI sends what its parsers made; anything else on the socket is hostile. Names and record data
+    // that are not well-formed wire bytes are refused here, before the store sees them, since the store
+    // and the zone builder take them as the CLI's parsers made them.
+    private static void CheckWireForm(ControlRequest r)
+    {
+        static void Name(byte[]? name, string field)
+        {
+            if (name is not null && DnsName.MeasureUncompressed(name) != name.Length)
+                throw new ControlProtocolException($"'{field}' is not a domain name in wire form");
+        }
+        static void Record(WireRecord record)
+        {
+            Name(record.Owner, "owner");
+            if (record.Data is null || record.Data.Length > ushort.MaxValue || !RdataCodec.IsValid(record.Type, record.Data))
+                throw new ControlProtocolException($"record data of type {RecordType.ToText(record.Type)} does not match its type");
+        }
+        Name(r.Name, "name");
+        Name(r.Admin, "admin");
+        foreach (var ns in r.NameServers ?? [])
+            Name(ns, "nameServers");
+        if (r.Data is not null && (r.Type is not { } type || !RdataCodec.IsValid(type, r.Data)))
+            throw new ControlProtocolException("'data' does not match 'type'");
+        foreach (var zone in r.Zones ?? [])
+        {
+            Name(zone.Origin, "origin");
+            foreach (var record in zone.Records ?? [])
+                Record(record);
+        }
+        foreach (var edit in r.Edits ?? [])
+        {
+            Name(edit.Owner, "owner");
+            foreach (var data in edit.Data ?? [])
+                if (edit.Type is not { } editType || data is null || !RdataCodec.IsValid(editType, data))
+                    throw new ControlProtocolException("an edit's data does not match its type");
         }
     }
 

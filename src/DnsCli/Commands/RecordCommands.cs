@@ -12,6 +12,7 @@ public static class RecordCommands
     {
         var record = new Command("record", "Add, remove and list records; the running server answers an edit within a second.");
         record.Subcommands.Add(Add(access, cli));
+        record.Subcommands.Add(Set(access, cli));
         record.Subcommands.Add(Remove(access, cli));
         record.Subcommands.Add(List(access, cli));
         return record;
@@ -43,6 +44,32 @@ public static class RecordCommands
             var outcome = store.AddRecord(owner, recordType, rdata, result.GetValue(ttl));
             var text = $"{NameText.Format(owner)} {RecordType.ToText(recordType)} {RdataText.Format(recordType, rdata)}";
             cli.Output.WriteLine(outcome == EditOutcome.Written ? $"added {text}" : $"unchanged: {text} is there already");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Set(StoreAccess access, CliContext cli)
+    {
+        var name = new Argument<string>("name") { Description = "the owner name" };
+        var type = new Argument<string>("type") { Description = "the RRset's type" };
+        var data = new Argument<string[]>("data") { Description = "one argument per record, each in zone-file form (quote data of several words)", Arity = ArgumentArity.OneOrMore };
+        var ttl = new Option<uint?>("--ttl") { Description = $"TTL of the set (default: the RRset's, else {ZoneStore.DefaultTtl})" };
+        var zone = ZoneOption();
+        var command = new Command("set", "Replace the RRset of a name and type with these records, in one edit.\n\nExamples:\n  minidns record set www.cctv.com A 192.0.2.1 192.0.2.2 --ttl 300\n  minidns record set cctv.com MX \"10 mail.cctv.com\" \"20 mx2.cctv.com\"")
+        {
+            name, type, data, ttl, zone,
+        };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var origin = result.GetValue(zone) is { } z ? CliInput.Name(z) : null;
+            var owner = CliInput.Name(result.GetValue(name)!, origin);
+            ushort recordType = CliInput.Type(result.GetValue(type)!);
+            var records = result.GetValue(data)!.Select(d => CliInput.Data(recordType, CliInput.Tokens(d, "data"), origin)).ToList();
+            using var store = access.Open(result);
+            bool changed = store.Apply([RecordEdit.Set(owner, recordType, records, result.GetValue(ttl))])[0] > 0;
+            string text = $"{NameText.Format(owner)} {RecordType.ToText(recordType)}";
+            cli.Output.WriteLine(changed ? $"set {text}: {records.Count} record{(records.Count == 1 ? "" : "s")}" : $"unchanged: {text} holds these records already");
             return ExitCode.Success;
         }));
         return command;

@@ -16,6 +16,7 @@ public static class ZoneCommands
         zone.Subcommands.Add(Remove(access, cli));
         zone.Subcommands.Add(Import(access, cli));
         zone.Subcommands.Add(Export(access, cli));
+        zone.Subcommands.Add(Check(cli));
         return zone;
     }
 
@@ -104,6 +105,56 @@ public static class ZoneCommands
             store.ImportZones(parsed.Select(p => new ZoneContent(p.Origin!, p.Records)).ToList(), result.GetValue(replace));
             foreach (var file in parsed)
                 cli.Output.WriteLine($"imported {NameText.Format(file.Origin!)}: {file.Records.Count} records");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Check(CliContext cli)
+    {
+        var files = new Argument<string[]>("files") { Description = "master files (RFC 1035)", Arity = ArgumentArity.OneOrMore };
+        var origin = new Option<string?>("--origin") { Description = "the zone's origin (default: $ORIGIN, else the SOA owner)" };
+        var command = new Command("check", "Parse and validate master files as an import would, offline: nothing is written and no store is needed.\n\nExample:\n  minidns zone check zones/cctv.com.zone")
+        {
+            files, origin,
+        };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var given = result.GetValue(origin) is { } o ? CliInput.Name(o) : null;
+            var errors = new List<string>();
+            var good = new List<string>();
+            foreach (var path in result.GetValue(files)!)
+            {
+                if (!File.Exists(path))
+                {
+                    errors.Add($"{path}: no such file");
+                    continue;
+                }
+                var parsed = MasterFileParser.ParseFile(path, given);
+                var found = parsed.Errors.ToList();
+                if (found.Count == 0)
+                {
+                    found.AddRange(ZoneRules.Check(DnsName.ToLowerCopy(parsed.Origin!), parsed.Records));
+                    if (found.Count == 0)
+                    {
+                        try
+                        {
+                            ZoneBuilder.Build(parsed.Origin!, parsed.Records);
+                        }
+                        catch (ZoneDataException e)
+                        {
+                            found.AddRange(e.Errors);
+                        }
+                    }
+                }
+                if (found.Count == 0)
+                    good.Add($"{path}: zone {NameText.Format(parsed.Origin!)}, {parsed.Records.Count} records: OK");
+                errors.AddRange(found);
+            }
+            foreach (var line in good)
+                cli.Output.WriteLine(line);
+            if (errors.Count > 0)
+                throw new ZoneDataException(errors);
             return ExitCode.Success;
         }));
         return command;

@@ -21,6 +21,7 @@ public sealed record ControlRequest
     public IReadOnlyList<byte[]>? NameServers { get; init; }
     public byte[]? Admin { get; init; }
     public IReadOnlyList<WireZone>? Zones { get; init; }
+    public IReadOnlyList<WireEdit>? Edits { get; init; }
 }
 
 /// <summary>The owner's answer: a refusal (<see cref="Error"/> set, the same lines the CLI would print offline) or the result.</summary>
@@ -35,6 +36,7 @@ public sealed record ControlReply
     public int Count { get; init; }
     public IReadOnlyList<ZoneSummary>? ZoneList { get; init; }
     public IReadOnlyList<WireRecord>? Records { get; init; }
+    public IReadOnlyList<int>? Changes { get; init; }
     public ServerStatus? Status { get; init; }
 }
 
@@ -44,6 +46,14 @@ public sealed record WireRecord(byte[] Owner, ushort Type, uint Ttl, byte[] Data
     public static WireRecord From(ZoneRecord r) => new(r.Owner, r.Type, r.Ttl, r.Data, r.Source);
 
     public ZoneRecord ToRecord() => new(Owner, Type, Ttl, Data) { Source = Source };
+}
+
+/// <summary>A record edit (<see cref="RecordEdit"/>) as the control channel carries it.</summary>
+public sealed record WireEdit(RecordEditKind Kind, byte[] Owner, ushort? Type, IReadOnlyList<byte[]> Data, uint? Ttl, string? Source)
+{
+    public static WireEdit From(RecordEdit e) => new(e.Kind, e.Owner, e.Type, e.Data, e.Ttl, e.Source);
+
+    public RecordEdit ToEdit() => new(Kind, Owner, Type, Data ?? [], Ttl, Source);
 }
 
 /// <summary>A whole zone for an import.</summary>
@@ -64,10 +74,12 @@ public static class ControlCommand
     public const string RecordAdd = "record add";              // Name, Type, Data, Ttl? -> Written
     public const string RecordRemove = "record remove";        // Name, Type?, Data? -> Count
     public const string RecordList = "record list";            // Name? -> Records
+    public const string Apply = "apply";                       // Edits, in one transaction -> Changes
     public const string Status = "status";                     // -> Status
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ControlRequest))]
 [JsonSerializable(typeof(ControlReply))]
 public sealed partial class ControlJson : JsonSerializerContext;

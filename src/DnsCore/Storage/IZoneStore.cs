@@ -23,4 +23,7 @@ public interface IZoneStore : IDisposable
     EditOutcome AddRecord(byte[] owner, ushort type, byte[] data, uint? ttl);
 
     int RemoveRecords(byte[] owner, ushort? type, byte[]? data);
+
+    /// <summary>Record edits in one transaction, all or none; what each changed.</summary>
+    IReadOnlyList<int> Apply(IReadOnlyList<RecordEdit> edits);
 }

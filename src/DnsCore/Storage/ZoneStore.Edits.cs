@@ -5,9 +5,8 @@ using MiniDns.Zones;
 namespace MiniDns.Storage;
 
 /// <summary>
-/// Edits of single zones and records, as the CLI makes them while the server runs. Each one is checked
-/// before anything is written, and commits with the zone's SOA serial bump and the change counter bump in
-/// one transaction.
+/// Edits of zones and records. Each is checked before anything is written, and commits with the zone's SOA
+/// serial bump and the change counter bump in one transaction; a batch of record edits is one transaction.
 /// </summary>
 public sealed partial class ZoneStore
 {
@@ -70,70 +69,123 @@ public sealed partial class ZoneStore
     /// applies to the whole set (RFC 2181 5.2). Refused: a name outside every zone, an SOA (zone add makes
     /// it), and anything that breaks <see cref="ZoneRules"/> such as a CNAME beside other data.
     /// </summary>
-    public EditOutcome AddRecord(byte[] owner, ushort type, byte[] data, uint? ttl)
-    {
-        owner = DnsName.ToLowerCopy(owner);
-        if (type == RecordType.SOA)
-            throw new ZoneStoreException("the SOA record is made by 'zone add' and kept by MiniDns; it cannot be added");
-        if (RecordType.IsQuestionOnly(type))
-            throw new ZoneStoreException($"{RecordType.ToText(type)} cannot be stored in a zone");
-        var origin = FindZone(owner) ?? throw NotInAnyZone(owner);
-        string zone = NameText.Format(origin), name = NameText.Format(owner);
-        bool written = Write(() =>
-        {
-            var existing = ReadName(zone, owner);
-            var set = existing.Where(r => r.Type == type).ToList();
-            uint setTtl = ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
-            bool present = set.Any(r => r.Data.AsSpan().SequenceEqual(data));
-            bool ttlChanges = set.Any(r => r.Ttl != setTtl);
-            if (present && !ttlChanges)
-                return false;
-
-            var after = existing.Select(r => r.Type == type ? r with { Ttl = setTtl } : r).ToList();
-            if (!present)
-                after.Add(new ZoneRecord(owner, type, setTtl, data));
-            var errors = ZoneRules.CheckOwner(origin, after);
-            if (errors.Count > 0)
-                throw new ZoneStoreException(errors[0]);
-            WriteName(zone, owner, after);
-            TouchName(zone, name);
-            BumpSerial(zone, after.Count - existing.Count);
-            return true;
-        });
-        return written ? EditOutcome.Written : EditOutcome.Unchanged;
-    }
+    public EditOutcome AddRecord(byte[] owner, ushort type, byte[] data, uint? ttl) =>
+        Apply([RecordEdit.Add(owner, type, data, ttl)])[0] > 0 ? EditOutcome.Written : EditOutcome.Unchanged;
 
     /// <summary>
     /// Removes the records of a name, of one type, or one record; returns how many. Refused: removing the
     /// apex SOA or the last apex NS, which would leave a zone that cannot be served.
     /// </summary>
-    public int RemoveRecords(byte[] owner, ushort? type, byte[]? data)
+    public int RemoveRecords(byte[] owner, ushort? type, byte[]? data) =>
+        Apply([RecordEdit.Remove(owner, type, data)])[0];
+
+    /// <summary>Replaces the RRset of a name and type with these records; the same refusals as <see cref="AddRecord"/>.</summary>
+    public EditOutcome SetRecords(byte[] owner, ushort type, IReadOnlyList<byte[]> data, uint? ttl) =>
+        Apply([RecordEdit.Set(owner, type, data, ttl)])[0] > 0 ? EditOutcome.Written : EditOutcome.Unchanged;
+
+    /// <summary>
+    /// Applies edits in one transaction, all or none, with one serial bump per zone they change; returns
+    /// what each changed (records added or removed; for a set, 1 when it changed). A refusal names the
+    /// edit's source ("file:line") when it has one, and nothing is written.
+    /// </summary>
+    public IReadOnlyList<int> Apply(IReadOnlyList<RecordEdit> edits)
     {
-        owner = DnsName.ToLowerCopy(owner);
-        var origin = FindZone(owner) ?? throw NotInAnyZone(owner);
-        string zone = NameText.Format(origin), name = NameText.Format(owner);
-        int removed = 0;
+        var changed = new int[edits.Count];
         Write(() =>
         {
-            var existing = ReadName(zone, owner);
-            var doomed = existing.Where(r => (type is null || r.Type == type) && (data is null || r.Data.AsSpan().SequenceEqual(data))).ToList();
-            if (doomed.Count == 0)
-                return false;
-            if (owner.Length == origin.Length)
+            var deltas = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < edits.Count; i++)
             {
-                if (doomed.Any(r => r.Type == RecordType.SOA))
-                    throw new ZoneStoreException($"the SOA of {zone} cannot be removed (remove the zone instead)");
-                int ns = existing.Count(r => r.Type == RecordType.NS);
-                if (ns > 0 && doomed.Count(r => r.Type == RecordType.NS) == ns)
-                    throw new ZoneStoreException($"the last NS records of {zone} cannot be removed: a zone needs a name server");
+                try
+                {
+                    changed[i] = ApplyOne(edits[i], deltas);
+                }
+                catch (ZoneStoreException e) when (edits[i].Source is { } source)
+                {
+                    throw new ZoneStoreException($"{source}: {e.Message}", e);
+                }
             }
-            WriteName(zone, owner, existing.Except(doomed).ToList());
-            removed = doomed.Count;
-            TouchName(zone, name);
-            BumpSerial(zone, -removed);
-            return true;
+            foreach (var (zone, delta) in deltas)
+                BumpSerial(zone, delta);
+            return deltas.Count > 0;
         });
-        return removed;
+        return changed;
+    }
+
+    // One edit inside the transaction: writes the name's new records and notes the zone's record delta.
+    private int ApplyOne(RecordEdit edit, Dictionary<string, int> deltas)
+    {
+        var owner = DnsName.ToLowerCopy(edit.Owner);
+        bool shapeFits = edit.Kind switch
+        {
+            RecordEditKind.Add => edit.Type is not null && edit.Data.Count == 1,
+            RecordEditKind.Set => edit.Type is not null && edit.Data.Count > 0,
+            _ => edit.Data.Count <= 1 && (edit.Data.Count == 0 || edit.Type is not null),
+        };
+        if (!shapeFits)
+            throw new ZoneStoreException($"a {edit.Kind.ToString().ToLowerInvariant()} edit of {NameText.Format(owner)} needs a type and {(edit.Kind == RecordEditKind.Remove ? "at most one record" : "record data")}");
+        if (edit.Kind != RecordEditKind.Remove)
+        {
+            if (edit.Type == RecordType.SOA)
+                throw new ZoneStoreException("the SOA record is made by 'zone add' and kept by MiniDns; it cannot be added");
+            if (RecordType.IsQuestionOnly(edit.Type!.Value))
+                throw new ZoneStoreException($"{RecordType.ToText(edit.Type.Value)} cannot be stored in a zone");
+        }
+        var origin = FindZone(owner) ?? throw NotInAnyZone(owner);
+        string zone = NameText.Format(origin), name = NameText.Format(owner);
+        var existing = ReadName(zone, owner);
+        List<ZoneRecord> after;
+        int changed;
+        switch (edit.Kind)
+        {
+            case RecordEditKind.Add:
+            {
+                ushort type = edit.Type!.Value;
+                var data = edit.Data[0];
+                var set = existing.Where(r => r.Type == type).ToList();
+                uint setTtl = edit.Ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
+                bool present = set.Any(r => r.Data.AsSpan().SequenceEqual(data));
+                if (present && set.All(r => r.Ttl == setTtl))
+                    return 0;
+                after = existing.Select(r => r.Type == type ? r with { Ttl = setTtl } : r).ToList();
+                if (!present)
+                    after.Add(new ZoneRecord(owner, type, setTtl, data));
+                changed = 1;
+                break;
+            }
+            case RecordEditKind.Set:
+            {
+                ushort type = edit.Type!.Value;
+                var set = existing.Where(r => r.Type == type).ToList();
+                uint setTtl = edit.Ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
+                var records = edit.Data.DistinctBy(d => Convert.ToHexString(d)).Select(d => new ZoneRecord(owner, type, setTtl, d)).ToList();
+                if (records.Count == set.Count && records.All(set.Contains))
+                    return 0;
+                after = [.. existing.Where(r => r.Type != type), .. records];
+                changed = 1;
+                break;
+            }
+            default:
+            {
+                var doomed = existing.Where(r => (edit.Type is null || r.Type == edit.Type) && (edit.Data.Count == 0 || r.Data.AsSpan().SequenceEqual(edit.Data[0]))).ToList();
+                if (doomed.Count == 0)
+                    return 0;
+                if (owner.Length == origin.Length && doomed.Any(r => r.Type == RecordType.SOA))
+                    throw new ZoneStoreException($"the SOA of {zone} cannot be removed (remove the zone instead)");
+                after = existing.Except(doomed).ToList();
+                changed = doomed.Count;
+                break;
+            }
+        }
+        if (owner.Length == origin.Length && existing.Any(r => r.Type == RecordType.NS) && !after.Any(r => r.Type == RecordType.NS))
+            throw new ZoneStoreException($"the last NS records of {zone} cannot be removed: a zone needs a name server");
+        var errors = ZoneRules.CheckOwner(origin, after);
+        if (errors.Count > 0)
+            throw new ZoneStoreException(errors[0]);
+        WriteName(zone, owner, after);
+        TouchName(zone, name);
+        deltas[zone] = deltas.GetValueOrDefault(zone) + after.Count - existing.Count;
+        return changed;
     }
 
     /// <summary>Every record, or those of one zone (by its origin), or those of one name.</summary>
