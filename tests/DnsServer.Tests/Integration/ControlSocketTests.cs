@@ -1,0 +1,102 @@
+using System.Buffers.Binary;
+using System.Text;
+using DnsClient;
+using MiniDns.Control;
+using MiniDns.Tests.Support;
+
+namespace MiniDns.Tests.Integration;
+
+/// <summary>
+/// The control socket under hostile clients: every bad frame gets an error reply and a closed connection,
+/// nothing is written, and the server goes on answering queries and good control requests.
+/// </summary>
+public sealed class ControlSocketTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    private async Task<ControlReply> ReplyToBytesAsync(byte[] bytes)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using var connection = new ControlConnection(server.Host.ControlPath);
+        await connection.Stream.WriteAsync(bytes, cancel);
+        var frame = await ControlProtocol.ReadFrameAsync(connection.Stream, cancel);
+        Assert.NotNull(frame);
+        var reply = ControlProtocol.DecodeReply(frame);
+        // The connection is closed after the error: the next read sees its end.
+        Assert.Null(await ControlProtocol.ReadFrameAsync(connection.Stream, cancel));
+        return reply;
+    }
+
+    private static byte[] Frame(string json)
+    {
+        var body = Encoding.UTF8.GetBytes(json);
+        var frame = new byte[4 + body.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)body.Length);
+        body.CopyTo(frame, 4);
+        return frame;
+    }
+
+    public static TheoryData<string, string> BadFrames() => new()
+    {
+        { "over the limit", "FFFFFFFF" },
+        { "one over 64 MiB", "04000001" },
+        { "not JSON", Convert.ToHexString(Frame("{not json")) },
+        { "wrong types", Convert.ToHexString(Frame("""{"version":1,"command":7}""")) },
+        { "another version", Convert.ToHexString(Frame("""{"version":2,"command":"zone list"}""")) },
+        { "unknown command", Convert.ToHexString(Frame("""{"version":1,"command":"drop everything"}""")) },
+        { "missing field", Convert.ToHexString(Frame("""{"version":1,"command":"record add"}""")) },
+        // A name whose first label claims 63 octets and ends after 3, as wire bytes in base64.
+        { "bad wire name", Convert.ToHexString(Frame($$"""{"version":1,"command":"record add","name":"{{Convert.ToBase64String([63, 97, 98, 99])}}","type":1,"data":"wAACAQ=="}""")) },
+        { "data not of its type", Convert.ToHexString(Frame($$"""{"version":1,"command":"record add","name":"{{Convert.ToBase64String([3, 119, 119, 119, 7, 101, 120, 97, 109, 112, 108, 101, 4, 116, 101, 115, 116, 0])}}","type":1,"data":"wAAC"}""")) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFrames))]
+    public async Task A_bad_frame_gets_an_error_reply_and_the_connection_closed(string what, string hex)
+    {
+        var before = await ControlConnection.SendAsync(server.Host.ControlPath, new ControlRequest { Command = ControlCommand.RecordList });
+        var reply = await ReplyToBytesAsync(Convert.FromHexString(hex));
+        Assert.True(reply.Error == "protocol", $"{what}: {reply.Error} {string.Join(";", reply.Messages ?? [])}");
+        Assert.NotEmpty(reply.Messages!);
+
+        // Nothing written, and the server goes on: a good request and a query are answered.
+        var after = await ControlConnection.SendAsync(server.Host.ControlPath, new ControlRequest { Command = ControlCommand.RecordList });
+        Assert.Equal(before.Records!.Count, after.Records!.Count);
+        var answer = await server.Client(Transport.Udp).QueryAsync("www.example.test", QueryType.A, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.NotEmpty(answer.Answers);
+    }
+
+    [Fact]
+    public async Task A_frame_cut_short_closes_only_its_connection()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using (var connection = new ControlConnection(server.Host.ControlPath))
+            await connection.Stream.WriteAsync(new byte[] { 0, 0, 1, 0, (byte)'{' }, cancel); // 256 announced, 1 sent, then closed
+        var reply = await ControlConnection.SendAsync(server.Host.ControlPath, new ControlRequest { Command = ControlCommand.ZoneList });
+        Assert.Null(reply.Error);
+        Assert.NotEmpty(reply.ZoneList!);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void The_socket_is_owner_only()
+    {
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(server.Host.ControlPath));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Another_user_is_refused_by_the_file_mode()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+            Assert.Skip("switching to another uid needs root (setpriv)");
+        string setpriv = Interop.RequireTool("setpriv", "util-linux");
+        string python = Interop.RequireTool("python3", "python3");
+        // The folder must be traversable for the other user to reach the socket at all: the mode is what refuses.
+        var folder = Path.GetDirectoryName(server.Host.ControlPath)!;
+        File.SetUnixFileMode(folder, File.GetUnixFileMode(folder) | UnixFileMode.OtherExecute);
+        var script = $"import socket; s = socket.socket(socket.AF_UNIX); s.connect('{server.Host.ControlPath}'); print('connected')";
+        var result = await ProcessRunner.RunAsync(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", python, "-c", script]);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Permission denied", result.Error);
+        Assert.DoesNotContain("connected", result.Output);
+    }
+}
