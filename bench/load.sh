@@ -178,15 +178,18 @@ column_median() { awk -v c="$2" '{ print $c }' "$1" | median; }
 if [ "$mode" = edits ]; then
     echo "== MiniDns at $rate q/s while minidns edits a record once a second for 20 s"
     start_minidns
-    touch "$work/edits.out"
+    touch "$work/edits.out" "$work/edit-commands.out"
     (
         for i in $(seq 1 20); do
-            # The editor runs on the server's CPU: CPU 1 stands for the clients' machine.
+            # The editor runs on the server's CPU: CPU 1 stands for the clients' machine. The server replies
+            # to it once the new snapshot serves, so the answer should be there the moment it exits.
+            started=$(now_ms)
             taskset -c 0 "$work/cli/minidns" --db "$work/minidns.db" record add "edit$i.bench.test" A "192.0.2.$i" >/dev/null
-            t0=$(now_ms) # committed: from here the server has to notice, reload and answer
+            t0=$(now_ms)
+            echo "$(( t0 - started ))" >> "$work/edit-commands.out"
             deadline=$(( $(date +%s) + 10 ))
-            # Every 50 ms and at the lowest priority: each dig start-up costs milliseconds of CPU, and one
-            # that preempts dnsperf overflows dnsperf's receive buffer (counted "lost", though answered).
+            # Asked at once, then every 50 ms at the lowest priority: each dig start-up costs milliseconds of
+            # CPU, and one that preempts dnsperf overflows dnsperf's receive buffer (counted "lost", though answered).
             until nice -n 19 dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 "edit$i.bench.test" A | grep -qx "192.0.2.$i"; do
                 [ "$(date +%s)" -lt "$deadline" ] || break
                 sleep 0.05
@@ -201,8 +204,9 @@ if [ "$mode" = edits ]; then
     wait "$editor"
     read -r qps cpu lat lost drops errors < "$work/edit-pass"
     echo "queries/s $qps, lost $lost %, average latency $lat us, dropped at the server's sockets: $drops, receive-buffer overflows on the machine: $errors"
-    echo "commit to answer (ms: poll + reload + query): $(sort -n "$work/edits.out" | tr '\n' ' ')"
-    echo "slowest edit answered after $(sort -n "$work/edits.out" | tail -1) ms"
+    echo "minidns record add, start to exit (ms: control socket, commit, reload): $(sort -n "$work/edit-commands.out" | tr '\n' ' ')"
+    echo "exit to answer (ms, includes dig's own start-up): $(sort -n "$work/edits.out" | tr '\n' ' ')"
+    echo "slowest edit answered $(sort -n "$work/edits.out" | tail -1) ms after minidns exited"
     stop_server
     exit 0
 fi
