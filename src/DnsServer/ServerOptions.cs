@@ -68,18 +68,19 @@ public sealed record ServerOptions
           --cookie-secret-previous HEX  the secret before a rotation, still accepted
           --log-level LEVEL           Verbose, Debug, Information, Warning, Error (default Information)
 
-        The same settings come from appsettings.json and MINIDNS_* variables (MINIDNS_PORT=5353).
+        The same settings come from appsettings.json ("tcp-idle-timeout": 5) and MINIDNS_* variables
+        (MINIDNS_TCP_IDLE_TIMEOUT=5; a repeated option as MINIDNS_LISTEN__0, MINIDNS_LISTEN__1).
         """;
 
     private static readonly string[] Keys = ["db", "zones", "control", "lock-timeout", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "rrl-rate", "rrl-slip", "rrl-window", "rrl-exempt", "cookie-secret", "cookie-secret-previous", "log-level"];
 
     /// <summary>Reads the options; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
-    public static ServerOptions Load(string[] args, string? baseDirectory = null)
+    public static ServerOptions Load(string[] args, string? baseDirectory = null, System.Collections.IDictionary? environment = null)
     {
         var configuration = new ConfigurationBuilder()
             .SetBasePath(baseDirectory ?? Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables("MINIDNS_")
+            .AddInMemoryCollection(EnvironmentSettings(environment ?? Environment.GetEnvironmentVariables()))
             .AddCommandLine(NormalizeArguments(args))
             .Build();
 
@@ -109,6 +110,24 @@ public sealed record ServerOptions
             CookieSecret = ParseSecret(configuration, "cookie-secret"),
             CookieSecretPrevious = ParseSecret(configuration, "cookie-secret-previous"),
         };
+    }
+
+    // MINIDNS_TCP_IDLE_TIMEOUT is --tcp-idle-timeout: '_' for '-', and '__' for the index of a repeated
+    // option (MINIDNS_LISTEN__0, MINIDNS_LISTEN__1). The .NET provider would only map '__' and so missed
+    // every option with a dash. Variables that are not options (MINIDNS_REQUIRE_INTEROP) are not ours.
+    private static IEnumerable<KeyValuePair<string, string?>> EnvironmentSettings(System.Collections.IDictionary environment)
+    {
+        const string prefix = "MINIDNS_";
+        foreach (System.Collections.DictionaryEntry variable in environment)
+        {
+            if (variable.Key is not string name || !name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                continue;
+            var parts = name[prefix.Length..].ToLowerInvariant().Split("__");
+            string key = parts[0].Replace('_', '-');
+            if (!Keys.Contains(key) || parts.Length > 2)
+                continue;
+            yield return new(parts.Length == 2 ? $"{key}:{parts[1]}" : key, variable.Value as string);
+        }
     }
 
     // "--listen A --listen B" would overwrite each other in configuration: number repeats as listen:0, listen:1.

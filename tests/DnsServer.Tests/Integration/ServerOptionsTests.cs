@@ -53,4 +53,49 @@ public sealed class ServerOptionsTests
         var error = Assert.Throws<ArgumentException>(() => ServerOptions.Load(args, Path.GetTempPath()));
         Assert.Equal(message, error.Message);
     }
+
+    public static TheoryData<string, string> EveryOption() => new()
+    {
+        { "db", "other.db" }, { "zones", "other-zones" }, { "control", "/tmp/other.ctl" }, { "lock-timeout", "3" },
+        { "listen", "127.0.0.2" }, { "port", "5399" }, { "tcp-idle-timeout", "7" }, { "tcp-max-connections", "99" },
+        { "tcp-max-per-client", "9" }, { "rrl-rate", "0" }, { "rrl-slip", "5" }, { "rrl-window", "4" },
+        { "rrl-exempt", "10.0.0.0/8" }, { "cookie-secret", "000102030405060708090A0B0C0D0E0F" },
+        { "cookie-secret-previous", "0F0E0D0C0B0A09080706050403020100" }, { "log-level", "Debug" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EveryOption))]
+    public void Every_option_is_reachable_from_the_command_line_appsettings_and_the_environment(string key, string value)
+    {
+        var folder = Directory.CreateTempSubdirectory("minidns-options-").FullName;
+        try
+        {
+            var none = new System.Collections.Hashtable();
+            string Describe(ServerOptions o) => string.Join("|", o.Database, o.ZonesFolder, o.Control, o.LockTimeout, string.Join(",", o.Listen), o.Port,
+                o.TcpIdleTimeout, o.TcpMaxConnections, o.TcpMaxPerClient, o.LogLevel, o.RrlRate, o.RrlSlip, o.RrlWindow, string.Join(",", o.RrlExempt),
+                o.CookieSecret is null ? "" : Convert.ToHexString(o.CookieSecret), o.CookieSecretPrevious is null ? "" : Convert.ToHexString(o.CookieSecretPrevious));
+            string defaults = Describe(ServerOptions.Load([], folder, none));
+            string fromCommandLine = Describe(ServerOptions.Load([$"--{key}", value], folder, none));
+            var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (key is "listen" or "rrl-exempt" ? "__0" : "");
+            string fromEnvironment = Describe(ServerOptions.Load([], folder, new System.Collections.Hashtable { [variable] = value, ["MINIDNS_REQUIRE_INTEROP"] = "1" }));
+            File.WriteAllText(Path.Combine(folder, "appsettings.json"), $$"""{ "{{key}}": "{{value}}" }""");
+            string fromJson = Describe(ServerOptions.Load([], folder, none));
+
+            Assert.NotEqual(defaults, fromCommandLine);
+            Assert.Equal(fromCommandLine, fromEnvironment);
+            Assert.Equal(fromCommandLine, fromJson);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_command_line_wins_over_the_environment()
+    {
+        var options = ServerOptions.Load(["--tcp-idle-timeout", "3"], Path.GetTempPath(), new System.Collections.Hashtable { ["MINIDNS_TCP_IDLE_TIMEOUT"] = "8", ["MINIDNS_PORT"] = "5302" });
+        Assert.Equal(TimeSpan.FromSeconds(3), options.TcpIdleTimeout);
+        Assert.Equal(5302, options.Port);
+    }
 }
