@@ -12,59 +12,106 @@ namespace MiniDns.Cli;
 /// </summary>
 public sealed class ControlClient : IZoneStore
 {
-    // An import of 200,000 names takes seconds; a server that takes this long is stuck.
-    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromMinutes(5);
+    // An import of 200,000 names takes seconds; a server silent for this long is stuck (or stopped).
+    private static readonly TimeSpan MinReplyTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private Socket _socket;
+    private NetworkStream _stream;
+    private readonly DateTime _deadline;
 
-    private ControlClient(Socket socket, string path)
+    private ControlClient(Socket socket, string path, DateTime deadline)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
         Path = path;
+        _deadline = deadline;
     }
 
     public string Path { get; }
 
-    /// <summary>Connects to a server listening on <paramref name="path"/>; null when none does.</summary>
-    public static ControlClient? TryConnect(string path)
+    /// <summary>
+    /// Connects to a server listening on <paramref name="path"/>; null when none does. A server that is
+    /// busy or stuck is waited for until <paramref name="deadline"/> (the --lock-timeout), then named.
+    /// </summary>
+    public static ControlClient? TryConnect(string path, DateTime deadline) =>
+        Connect(path, deadline) is { } socket ? new ControlClient(socket, path, deadline) : null;
+
+    private static Socket? Connect(string path, DateTime deadline)
     {
         if (!File.Exists(path))
             return null;
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
+        while (true)
         {
-            socket.Connect(new UnixDomainSocketEndPoint(path));
-            return new ControlClient(socket, path);
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported)
-        {
-            socket.Dispose();
-            return null; // a socket file left by a server that died, or nothing listening yet
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
-        {
-            socket.Dispose();
-            throw new CliException($"the control socket {path} is not ours to use (permission denied): the server runs as another user");
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            throw new CliException($"the control socket {path} cannot be reached: {e.Message}");
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                // A stopped server's backlog fills up and connect() would block: bounded by the deadline.
+                using var bound = new CancellationTokenSource(Max(deadline - DateTime.UtcNow, TimeSpan.FromMilliseconds(200)));
+                socket.ConnectAsync(new UnixDomainSocketEndPoint(path), bound.Token).AsTask().GetAwaiter().GetResult();
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain && DateTime.UtcNow < deadline)
+            {
+                // The server's backlog is full for a moment: as busy, try again.
+                socket.Dispose();
+                Thread.Sleep(20);
+                continue;
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                socket.Dispose();
+                return Refused(path, e);
+            }
         }
     }
 
+    // What a failed connect means: nobody there (null: a socket file left by a server that died, or nothing
+    // listening yet), or a clear line.
+    private static Socket? Refused(string path, Exception failure) => failure switch
+    {
+        OperationCanceledException => throw new CliException($"the server on {path} does not accept connections (is it stopped?)"),
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported } => null,
+        SocketException { SocketErrorCode: SocketError.AccessDenied } =>
+            throw new CliException($"the control socket {path} is not ours to use (permission denied): the server runs as another user"),
+        SocketException e => throw new CliException($"the control socket {path} cannot be reached: {e.Message}"),
+        _ => throw failure,
+    };
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     public ControlReply Send(ControlRequest request)
     {
-        using var timeout = new CancellationTokenSource(ReplyTimeout);
+        while (true)
+        {
+            var reply = SendOnce(request);
+            if (reply.Error != ControlReply.Busy)
+                return reply;
+            if (DateTime.UtcNow >= _deadline)
+                throw new CliException($"the server on {Path} is busy: {string.Join("; ", reply.Messages ?? [])}");
+            // The server told us before reading the request: nothing was done, so asking again is safe.
+            Thread.Sleep(20);
+            _stream.Dispose();
+            _socket.Dispose();
+            _socket = Connect(Path, _deadline) ?? throw new CliException($"the server on {Path} went away");
+            _stream = new NetworkStream(_socket, ownsSocket: false);
+        }
+    }
+
+    private ControlReply SendOnce(ControlRequest request)
+    {
+        var replyTimeout = Max(MinReplyTimeout, _deadline - DateTime.UtcNow);
+        using var timeout = new CancellationTokenSource(replyTimeout);
         byte[]? frame;
         try
         {
             ControlProtocol.WriteFrameAsync(_stream, ControlProtocol.Encode(request), timeout.Token).GetAwaiter().GetResult();
             frame = ControlProtocol.ReadFrameAsync(_stream, timeout.Token).GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ControlProtocolException)
+        catch (OperationCanceledException)
+        {
+            throw new CliException($"the server on {Path} did not answer within {replyTimeout.TotalSeconds:0} s (is it stopped?)");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ControlProtocolException)
         {
             throw new CliException($"the server on {Path} did not answer: {e.Message}");
         }
@@ -81,7 +128,7 @@ public sealed class ControlClient : IZoneStore
         }
         return reply.Error switch
         {
-            null => reply,
+            null or ControlReply.Busy => reply,
             "store" => throw new ZoneStoreException(string.Join("; ", reply.Messages ?? [])),
             "data" => throw new ZoneDataException(reply.Messages ?? []),
             _ => throw new CliException($"the server refused the request: {string.Join("; ", reply.Messages ?? [])}"),

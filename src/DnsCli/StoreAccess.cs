@@ -51,7 +51,7 @@ public sealed class StoreAccess
         while (true)
         {
             // The socket again on every turn: a server that started while we waited owns the store now.
-            if (ControlClient.TryConnect(control) is { } server)
+            if (ControlClient.TryConnect(control, deadline) is { } server)
                 return server;
             if (!create && !File.Exists(db))
                 throw new CliException($"no store at {Path.GetFullPath(db)} (start the server once, or pass --db)");
@@ -70,7 +70,7 @@ public sealed class StoreAccess
     public ControlClient Server(ParseResult result)
     {
         string control = ControlPath(result);
-        return ControlClient.TryConnect(control)
+        return ControlClient.TryConnect(control, DateTime.UtcNow + TimeSpan.FromSeconds(Math.Clamp(result.GetValue(LockTimeout), 0, 86_400)))
             ?? throw new CliException($"no server is running for {result.GetValue(Db)} (nothing answers on {control})");
     }
 

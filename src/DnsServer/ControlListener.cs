@@ -13,7 +13,8 @@ namespace MiniDns.Server;
 public sealed class ControlListener : IAsyncDisposable
 {
     private const int MaxConnections = 32;
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
+    // minidns sends its request at once; a connection quiet this long between frames is closed.
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Socket _socket;
     private readonly ControlService _service;
@@ -54,11 +55,18 @@ public sealed class ControlListener : IAsyncDisposable
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            socket.Bind(endpoint);
+            try
+            {
+                socket.Bind(endpoint);
+            }
+            catch (SocketException e)
+            {
+                throw new IOException($"the control socket {path} cannot be created: {e.Message}", e);
+            }
             // Owner-only before listen(): until then a connect is refused, so no other user can slip in.
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            socket.Listen(MaxConnections);
+            socket.Listen(4 * MaxConnections);
         }
         catch
         {
@@ -68,14 +76,28 @@ public sealed class ControlListener : IAsyncDisposable
         return new ControlListener(socket, path, service, faults, log);
     }
 
-    private static void RemoveStaleSocket(string path)
+    /// <summary>Refuses a path where a live server answers or that is not a socket; removes a dead server's socket.</summary>
+    public static void RemoveStaleSocket(string path)
     {
         if (!File.Exists(path))
             return;
+        // A server that answers there owns it, whatever our lock says (the lock file may have been deleted).
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+                throw new IOException($"another server answers on the control socket {path}: stop it, or choose another --control");
+            }
+            catch (SocketException)
+            {
+            }
+        }
         try
         {
-            // open(2) of a socket fails (ENXIO); a file that opens is somebody's data.
-            using (File.OpenRead(path))
+            // open(2) of a socket fails (ENXIO); anything that opens (a file, a FIFO: read-write does not
+            // block on one) is somebody's data.
+            using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
             {
             }
         }
@@ -98,9 +120,9 @@ public sealed class ControlListener : IAsyncDisposable
             {
                 client = await _socket.AcceptAsync(_stop.Token);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (_stop.IsCancellationRequested && e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
-                return;
+                return; // stopping: the socket was closed under the accept
             }
             catch (SocketException e)
             {
@@ -113,7 +135,8 @@ public sealed class ControlListener : IAsyncDisposable
                 _connections.RemoveAll(t => t.IsCompleted);
                 if (_connections.Count >= MaxConnections)
                 {
-                    client.Dispose();
+                    // Told, not dropped: minidns waits and tries again within its --lock-timeout.
+                    _ = RefuseBusyAsync(client);
                     continue;
                 }
                 _connections.Add(ServeAsync(client));
@@ -159,6 +182,24 @@ public sealed class ControlListener : IAsyncDisposable
         catch (Exception e)
         {
             _faults.Failed("A control connection", e);
+        }
+    }
+
+    private static async Task RefuseBusyAsync(Socket client)
+    {
+        using var _ = client;
+        try
+        {
+            await using var stream = new NetworkStream(client, ownsSocket: false);
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await ControlProtocol.WriteFrameAsync(stream, ControlProtocol.Encode(new ControlReply
+            {
+                Error = ControlReply.Busy,
+                Messages = [$"the server is serving {MaxConnections} control connections"],
+            }), bound.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
+        {
         }
     }
 

@@ -76,30 +76,34 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
         }
         static void Record(WireRecord record)
         {
-            Name(record.Owner, "owner");
+            Name(record.Owner ?? throw Null("owner"), "owner");
             if (record.Data is null || record.Data.Length > ushort.MaxValue || !RdataCodec.IsValid(record.Type, record.Data))
                 throw new ControlProtocolException($"record data of type {RecordType.ToText(record.Type)} does not match its type");
         }
         Name(r.Name, "name");
         Name(r.Admin, "admin");
         foreach (var ns in r.NameServers ?? [])
-            Name(ns, "nameServers");
+            Name(ns ?? throw Null("nameServers"), "nameServers");
         if (r.Data is not null && (r.Type is not { } type || !RdataCodec.IsValid(type, r.Data)))
             throw new ControlProtocolException("'data' does not match 'type'");
         foreach (var zone in r.Zones ?? [])
         {
-            Name(zone.Origin, "origin");
-            foreach (var record in zone.Records ?? [])
-                Record(record);
+            Name((zone ?? throw Null("zones")).Origin ?? throw Null("origin"), "origin");
+            foreach (var record in zone.Records ?? throw Null("records"))
+                Record(record ?? throw Null("records"));
         }
         foreach (var edit in r.Edits ?? [])
         {
+            if (edit is null || edit.Owner is null || edit.Data is null || !Enum.IsDefined(edit.Kind))
+                throw new ControlProtocolException("an edit lacks its kind, owner or data");
             Name(edit.Owner, "owner");
             foreach (var data in edit.Data ?? [])
                 if (edit.Type is not { } editType || data is null || !RdataCodec.IsValid(editType, data))
                     throw new ControlProtocolException("an edit's data does not match its type");
         }
     }
+
+    private static ControlProtocolException Null(string field) => new($"'{field}' holds a null");
 
     // A field the command needs and the request lacks is a client bug, told as a protocol error.
     private static T Required<T>(T? value, string field) where T : class =>

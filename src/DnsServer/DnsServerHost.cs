@@ -40,7 +40,21 @@ public sealed class DnsServerHost : IAsyncDisposable
     public static DnsServerHost Start(ServerOptions options, ILogger log)
     {
         var started = DateTime.UtcNow;
-        var store = new ZoneStore(options.Database, StoreLock.Acquire(options.Database, options.LockTimeout));
+        string control = Path.GetFullPath(options.Control ?? MiniDns.Control.ControlProtocol.DefaultPath(options.Database));
+        var held = StoreLock.Acquire(options.Database, options.LockTimeout);
+        ZoneStore store;
+        try
+        {
+            // Before LiteDB opens the file: a live server on our socket means the lock file was deleted
+            // under it, and the store has an owner already.
+            ControlListener.RemoveStaleSocket(control);
+            store = new ZoneStore(options.Database, held);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
         DnsServerHost? host = null;
         try
         {
@@ -62,7 +76,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             snapshots.Start();
             var service = new ControlService(store, snapshots, counters, () => new ServerStatusInfo(
                 typeof(DnsServerHost).Assembly.GetName().Version?.ToString() ?? "0", started, host.ControlPath, host.UdpEndPoints));
-            host._control = ControlListener.Bind(options.Control ?? MiniDns.Control.ControlProtocol.DefaultPath(options.Database), service, faults, log);
+            host._control = ControlListener.Bind(control, service, faults, log);
             host._control.Start();
             foreach (var listener in host._udp)
                 listener.Start();

@@ -94,4 +94,16 @@ public sealed class LiveEditTests
         var check = await store.RunAsync("check", "--server", store.ServerAddress);
         Assert.True(check.ExitCode == 0, check.ToString());
     }
+
+    [Fact]
+    public async Task Forty_commands_at_once_all_succeed_past_the_servers_connection_cap()
+    {
+        // The server serves 32 control connections at a time; the others are told it is busy and ask again.
+        await using var store = await StoreFolder.CreateAsync(withServer: true);
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            Task.Run(() => store.RunAsync("record", "add", $"c{i}.cctv.com", "A", $"192.0.2.{i + 1}"), TestContext.Current.CancellationToken)));
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.ToString()));
+        var listed = (await store.RunAsync("record", "list", "cctv.com")).Output;
+        Assert.Equal(40, System.Text.RegularExpressions.Regex.Matches(listed, @"(?m)^c\d+\.cctv\.com\.").Count);
+    }
 }

@@ -29,7 +29,10 @@ public sealed record ControlReply
 {
     public int Version { get; init; } = ControlProtocol.Version;
 
-    /// <summary>null on success; else "store" (a refusal), "data" (invalid zone data), "protocol" (a bad frame or request).</summary>
+    /// <summary>The server has no room for another control connection now: try again.</summary>
+    public const string Busy = "busy";
+
+    /// <summary>null on success; else "store" (a refusal), "data" (invalid zone data), "protocol" (a bad frame or request), <see cref="Busy"/>.</summary>
     public string? Error { get; init; }
     public IReadOnlyList<string>? Messages { get; init; }
     public bool Written { get; init; }

@@ -31,9 +31,19 @@ public static class ControlProtocol
         uint length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
         if (length > MaxFrame)
             throw new ControlProtocolException($"a frame of {length} bytes is over the limit of {MaxFrame}");
-        var body = new byte[length];
-        if (await stream.ReadAtLeastAsync(body, body.Length, throwOnEndOfStream: false, cancel) < body.Length)
-            throw new ControlProtocolException("the connection closed inside a frame");
+        // Grown as the bytes arrive, not allocated as announced: a peer that announces 64 MiB and stalls
+        // holds only what it sent.
+        var body = new byte[Math.Min(length, 64 * 1024)];
+        int filled = 0;
+        while (filled < length)
+        {
+            if (filled == body.Length)
+                Array.Resize(ref body, (int)Math.Min(length, (long)body.Length * 2));
+            int read = await stream.ReadAsync(body.AsMemory(filled), cancel);
+            if (read == 0)
+                throw new ControlProtocolException("the connection closed inside a frame");
+            filled += read;
+        }
         return body;
     }
 

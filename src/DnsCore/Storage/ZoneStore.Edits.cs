@@ -120,7 +120,8 @@ public sealed partial class ZoneStore
         {
             RecordEditKind.Add => edit.Type is not null && edit.Data.Count == 1,
             RecordEditKind.Set => edit.Type is not null && edit.Data.Count > 0,
-            _ => edit.Data.Count <= 1 && (edit.Data.Count == 0 || edit.Type is not null),
+            RecordEditKind.Remove => edit.Data.Count <= 1 && (edit.Data.Count == 0 || edit.Type is not null),
+            _ => false,
         };
         if (!shapeFits)
             throw new ZoneStoreException($"a {edit.Kind.ToString().ToLowerInvariant()} edit of {NameText.Format(owner)} needs a type and {(edit.Kind == RecordEditKind.Remove ? "at most one record" : "record data")}");
@@ -128,7 +129,7 @@ public sealed partial class ZoneStore
         {
             if (edit.Type == RecordType.SOA)
                 throw new ZoneStoreException("the SOA record is made by 'zone add' and kept by MiniDns; it cannot be added");
-            if (RecordType.IsQuestionOnly(edit.Type!.Value))
+            if (edit.Type == 0 || RecordType.IsQuestionOnly(edit.Type!.Value))
                 throw new ZoneStoreException($"{RecordType.ToText(edit.Type.Value)} cannot be stored in a zone");
         }
         var origin = FindZone(owner) ?? throw NotInAnyZone(owner);

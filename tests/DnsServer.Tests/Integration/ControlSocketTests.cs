@@ -45,6 +45,10 @@ public sealed class ControlSocketTests(ServerFixture server) : IClassFixture<Ser
         { "missing field", Convert.ToHexString(Frame("""{"version":1,"command":"record add"}""")) },
         // A name whose first label claims 63 octets and ends after 3, as wire bytes in base64.
         { "bad wire name", Convert.ToHexString(Frame($$"""{"version":1,"command":"record add","name":"{{Convert.ToBase64String([63, 97, 98, 99])}}","type":1,"data":"wAACAQ=="}""")) },
+        { "an edit of no kind", Convert.ToHexString(Frame($$"""{"version":1,"command":"apply","edits":[{"kind":99,"owner":"{{Convert.ToBase64String([3, 119, 119, 119, 7, 101, 120, 97, 109, 112, 108, 101, 4, 116, 101, 115, 116, 0])}}","data":[]}]}""")) },
+        { "a null edit", Convert.ToHexString(Frame("""{"version":1,"command":"apply","edits":[null]}""")) },
+        { "a null name server", Convert.ToHexString(Frame("""{"version":1,"command":"zone add","name":"AA==","nameServers":[null],"admin":"AA==","ttl":1}""")) },
+        { "a null zone", Convert.ToHexString(Frame("""{"version":1,"command":"zone import","zones":[null]}""")) },
         { "data not of its type", Convert.ToHexString(Frame($$"""{"version":1,"command":"record add","name":"{{Convert.ToBase64String([3, 119, 119, 119, 7, 101, 120, 97, 109, 112, 108, 101, 4, 116, 101, 115, 116, 0])}}","type":1,"data":"wAAC"}""")) },
     };
 
@@ -62,6 +66,21 @@ public sealed class ControlSocketTests(ServerFixture server) : IClassFixture<Ser
         Assert.Equal(before.Records!.Count, after.Records!.Count);
         var answer = await server.Client(Transport.Udp).QueryAsync("www.example.test", QueryType.A, cancellationToken: TestContext.Current.CancellationToken);
         Assert.NotEmpty(answer.Answers);
+    }
+
+    [Fact]
+    public async Task A_second_server_does_not_take_a_socket_a_live_server_answers_on_even_without_the_lock_file()
+    {
+        File.Delete(MiniDns.Storage.StoreLock.PathFor(server.DatabasePath)); // as a tmp cleaner might
+        var e = Assert.Throws<IOException>(() => MiniDns.Server.DnsServerHost.Start(new MiniDns.Server.ServerOptions
+        {
+            Database = server.DatabasePath,
+            ZonesFolder = server.Folder,
+            Listen = [System.Net.IPAddress.Loopback],
+            Port = 0,
+        }, new Serilog.LoggerConfiguration().CreateLogger()));
+        Assert.Contains("another server answers on the control socket", e.Message);
+        Assert.Null((await ControlConnection.SendAsync(server.Host.ControlPath, new ControlRequest { Command = ControlCommand.ZoneList })).Error);
     }
 
     [Fact]
