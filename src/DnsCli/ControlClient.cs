@@ -159,6 +159,17 @@ public sealed class ControlClient : IZoneStore
     public int RemoveRecords(byte[] owner, ushort? type, byte[]? data) =>
         Send(new ControlRequest { Command = ControlCommand.RecordRemove, Name = owner, Type = type, Data = data }).Count;
 
+    public (uint Serial, string Policy) ReadSerial(byte[] origin) => SetSerial(origin, null, null, false);
+
+    public (uint Serial, string Policy) SetSerial(byte[] origin, string? policy, uint? set, bool bump)
+    {
+        var reply = Send(new ControlRequest { Command = ControlCommand.ZoneSerial, Name = origin, Policy = policy, Serial = set, Bump = bump });
+        return (reply.Serial ?? 0, reply.Policy ?? "");
+    }
+
+    public byte[] EditSoa(byte[] origin, SoaFields fields) =>
+        Send(new ControlRequest { Command = ControlCommand.ZoneSoa, Name = origin, Soa = fields }).Data ?? [];
+
     public IReadOnlyList<int> Apply(IReadOnlyList<RecordEdit> edits) =>
         Send(new ControlRequest { Command = ControlCommand.Apply, Edits = edits.Select(WireEdit.From).ToList() }).Changes ?? [];
 

@@ -57,6 +57,13 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
                 return new ControlReply { Changes = changes, Written = changes.Any(c => c > 0) };
             case ControlCommand.RecordList:
                 return new ControlReply { Records = store.ListRecords(r.Name).Select(WireRecord.From).ToList() };
+            case ControlCommand.ZoneSerial:
+                var name = Required(r.Name, "name");
+                var before = store.ReadSerial(name);
+                var (serial, policy) = r.Policy is null && r.Serial is null && !r.Bump ? before : store.SetSerial(name, r.Policy, r.Serial, r.Bump);
+                return new ControlReply { Serial = serial, Policy = policy, Written = (serial, policy) != before };
+            case ControlCommand.ZoneSoa:
+                return new ControlReply { Data = store.EditSoa(Required(r.Name, "name"), Required(r.Soa, "soa")), Written = true };
             case ControlCommand.Status:
                 return new ControlReply { Status = Status() };
             default:
@@ -82,6 +89,8 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
         }
         Name(r.Name, "name");
         Name(r.Admin, "admin");
+        Name(r.Soa?.Mname, "mname");
+        Name(r.Soa?.Rname, "rname");
         foreach (var ns in r.NameServers ?? [])
             Name(ns ?? throw Null("nameServers"), "nameServers");
         if (r.Data is not null && (r.Type is not { } type || !RdataCodec.IsValid(type, r.Data)))

@@ -103,6 +103,51 @@ public sealed class NewCommandTests
         Assert.Equal(before, store.FileBytes());
     }
 
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Zone_serial_shows_keeps_a_policy_and_refuses_a_step_back(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        uint serial = Serial(await store.RunAsync("zone", "list", "--json"), "cctv.com.");
+        Assert.Equal($"cctv.com. serial {serial} (policy date)\n", (await store.RunAsync("zone", "serial", "cctv.com")).Output);
+
+        var bumped = await store.RunAsync("zone", "serial", "cctv.com", "--policy", "increment", "--bump");
+        Assert.Equal($"cctv.com. serial {serial + 1} (policy increment)\n", bumped.Output);
+        Assert.Equal(0, (await store.RunAsync("record", "add", "inc.cctv.com", "A", "192.0.2.60")).ExitCode);
+        Assert.Equal(serial + 2, Serial(await store.RunAsync("zone", "list", "--json"), "cctv.com.")); // the kept policy: +1
+
+        var before = store.FileBytes();
+        var back = await store.RunAsync("zone", "serial", "cctv.com", "--set", "1");
+        Assert.Equal(2, back.ExitCode);
+        Assert.Equal($"minidns: serial 1 is not after {serial + 2} (RFC 1982): secondaries would not take it\n", back.Error);
+        var policy = await store.RunAsync("zone", "serial", "cctv.com", "--policy", "weekly");
+        Assert.Equal(2, policy.ExitCode);
+        Assert.Contains("'weekly' is not a serial policy", policy.Error);
+        Assert.Equal(before, store.FileBytes());
+
+        Assert.Equal($"cctv.com. serial {serial + 100} (policy increment)\n", (await store.RunAsync("zone", "serial", "cctv.com", "--set", $"{serial + 100}")).Output);
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Zone_soa_changes_fields_and_moves_the_serial(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        uint serial = Serial(await store.RunAsync("zone", "list", "--json"), "cctv.com.");
+        var result = await store.RunAsync("zone", "soa", "cctv.com", "--refresh", "1234", "--rname", "dns.cctv.com", "--ttl", "120");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var soa = (await store.RunAsync("record", "list", "cctv.com")).Output.Split('\n').First(l => l.Contains("SOA", StringComparison.Ordinal));
+        Assert.Matches(@"^cctv\.com\.\s+120\s+SOA\s+ns1\.cctv\.com\. dns\.cctv\.com\. \d+ 1234 3600 1209600 300$", soa);
+        Assert.NotEqual(serial, Serial(await store.RunAsync("zone", "list", "--json"), "cctv.com."));
+
+        var before = store.FileBytes();
+        Assert.Equal("minidns: there is no zone nothere.test.\n", (await store.RunAsync("zone", "soa", "nothere.test", "--retry", "5")).Error);
+        Assert.Equal(2, (await store.RunAsync("zone", "soa", "cctv.com")).ExitCode);
+        Assert.Equal(before, store.FileBytes());
+    }
+
     [Fact]
     public async Task Zone_check_validates_files_offline_and_writes_nothing()
     {

@@ -17,6 +17,8 @@ public static class ZoneCommands
         zone.Subcommands.Add(Import(access, cli));
         zone.Subcommands.Add(Export(access, cli));
         zone.Subcommands.Add(Check(cli));
+        zone.Subcommands.Add(Serial(access, cli));
+        zone.Subcommands.Add(Soa(access, cli));
         return zone;
     }
 
@@ -105,6 +107,60 @@ public static class ZoneCommands
             store.ImportZones(parsed.Select(p => new ZoneContent(p.Origin!, p.Records)).ToList(), result.GetValue(replace));
             foreach (var file in parsed)
                 cli.Output.WriteLine($"imported {NameText.Format(file.Origin!)}: {file.Records.Count} records");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Serial(StoreAccess access, CliContext cli)
+    {
+        var name = new Argument<string>("zone") { Description = "the zone" };
+        var policy = new Option<string?>("--policy") { Description = "how edits move the serial from now on: date (YYYYMMDDnn, the default), increment, unixtime" };
+        var set = new Option<uint?>("--set") { Description = "set the serial; it must be after the current one (RFC 1982)" };
+        var bump = new Option<bool>("--bump") { Description = "move the serial forward by the policy" };
+        var command = new Command("serial", "Show the zone's SOA serial and serial policy, keep a new policy, or move the serial.\n\nExamples:\n  minidns zone serial cctv.com\n  minidns zone serial cctv.com --policy unixtime --bump\n  minidns zone serial cctv.com --set 2026120300")
+        {
+            name, policy, set, bump,
+        };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var origin = CliInput.Name(result.GetValue(name)!);
+            using var store = access.Open(result);
+            var (serial, kept) = result.GetValue(policy) is null && result.GetValue(set) is null && !result.GetValue(bump)
+                ? store.ReadSerial(origin)
+                : store.SetSerial(origin, result.GetValue(policy), result.GetValue(set), result.GetValue(bump));
+            cli.Output.WriteLine($"{NameText.Format(origin)} serial {serial} (policy {kept})");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Soa(StoreAccess access, CliContext cli)
+    {
+        var name = new Argument<string>("zone") { Description = "the zone" };
+        var mname = new Option<string?>("--mname") { Description = "the primary name server" };
+        var rname = new Option<string?>("--rname") { Description = "the administrator's mailbox (hostmaster.example.com)" };
+        var refresh = new Option<uint?>("--refresh") { Description = "seconds between secondaries' checks" };
+        var retry = new Option<uint?>("--retry") { Description = "seconds before a failed check is retried" };
+        var expire = new Option<uint?>("--expire") { Description = "seconds after which a secondary stops answering without the primary" };
+        var minimum = new Option<uint?>("--minimum") { Description = "negative-caching TTL (RFC 2308)" };
+        var ttl = new Option<uint?>("--ttl") { Description = "TTL of the SOA record" };
+        var command = new Command("soa", "Change SOA fields; the serial moves forward by the zone's policy.\n\nExample:\n  minidns zone soa cctv.com --refresh 3600 --retry 600 --minimum 300")
+        {
+            name, mname, rname, refresh, retry, expire, minimum, ttl,
+        };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var origin = CliInput.Name(result.GetValue(name)!);
+            var fields = new SoaFields(
+                result.GetValue(mname) is { } m ? CliInput.Name(m) : null,
+                result.GetValue(rname) is { } r ? CliInput.Name(r) : null,
+                result.GetValue(refresh), result.GetValue(retry), result.GetValue(expire), result.GetValue(minimum), result.GetValue(ttl));
+            if (fields == new SoaFields())
+                throw new CliException("give at least one field to change (--mname, --rname, --refresh, --retry, --expire, --minimum, --ttl)");
+            using var store = access.Open(result);
+            var soa = store.EditSoa(origin, fields);
+            cli.Output.WriteLine($"{NameText.Format(origin)} SOA {RdataText.Format(RecordType.SOA, soa)}");
             return ExitCode.Success;
         }));
         return command;

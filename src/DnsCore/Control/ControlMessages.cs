@@ -22,6 +22,10 @@ public sealed record ControlRequest
     public byte[]? Admin { get; init; }
     public IReadOnlyList<WireZone>? Zones { get; init; }
     public IReadOnlyList<WireEdit>? Edits { get; init; }
+    public string? Policy { get; init; }
+    public uint? Serial { get; init; }
+    public bool Bump { get; init; }
+    public SoaFields? Soa { get; init; }
 }
 
 /// <summary>The owner's answer: a refusal (<see cref="Error"/> set, the same lines the CLI would print offline) or the result.</summary>
@@ -40,6 +44,9 @@ public sealed record ControlReply
     public IReadOnlyList<ZoneSummary>? ZoneList { get; init; }
     public IReadOnlyList<WireRecord>? Records { get; init; }
     public IReadOnlyList<int>? Changes { get; init; }
+    public uint? Serial { get; init; }
+    public string? Policy { get; init; }
+    public byte[]? Data { get; init; }
     public ServerStatus? Status { get; init; }
 }
 
@@ -78,6 +85,8 @@ public static class ControlCommand
     public const string RecordRemove = "record remove";        // Name, Type?, Data? -> Count
     public const string RecordList = "record list";            // Name? -> Records
     public const string Apply = "apply";                       // Edits, in one transaction -> Changes
+    public const string ZoneSerial = "zone serial";            // Name, Policy?, Serial?, Bump -> Serial, Policy
+    public const string ZoneSoa = "zone soa";                  // Name, Soa -> Data
     public const string Status = "status";                     // -> Status
 }
 

@@ -24,6 +24,12 @@ public interface IZoneStore : IDisposable
 
     int RemoveRecords(byte[] owner, ushort? type, byte[]? data);
 
+    (uint Serial, string Policy) ReadSerial(byte[] origin);
+
+    (uint Serial, string Policy) SetSerial(byte[] origin, string? policy, uint? set, bool bump);
+
+    byte[] EditSoa(byte[] origin, SoaFields fields);
+
     /// <summary>Record edits in one transaction, all or none; what each changed.</summary>
     IReadOnlyList<int> Apply(IReadOnlyList<RecordEdit> edits);
 }

@@ -213,22 +213,88 @@ public sealed partial class ZoneStore
             .ToList();
     });
 
-    // Every edit moves the serial forward, so secondaries see the zone changed (RFC 1982, RFC 1996), and
-    // keeps the zone's record count.
-    private void BumpSerial(string zone, int recordDelta)
+    // Every edit moves the serial forward by the zone's policy, so secondaries see the zone changed (RFC
+    // 1982, RFC 1996), and keeps the zone's record count.
+    private void BumpSerial(string zone, int recordDelta, uint? serial = null, Func<byte[], byte[]>? soaEdit = null)
     {
         var origin = ParseName(zone);
         var apex = ReadName(zone, origin);
         var soa = apex.FirstOrDefault(r => r.Type == RecordType.SOA)
             ?? throw new ZoneStoreException($"zone {zone} has no SOA record in the store");
-        uint serial = SoaSerial.Next(SoaSerial.Read(soa.Data), Today);
-        WriteName(zone, origin, apex.Select(r => r.Type == RecordType.SOA ? r with { Data = SoaSerial.With(r.Data, serial) } : r).ToList());
-        TouchName(zone, zone);
         var doc = _zones.FindById(zone);
-        doc["serial"] = (long)serial;
+        uint next = serial ?? SerialPolicy.Next(PolicyOf(doc), SoaSerial.Read(soa.Data), DateTime.UtcNow);
+        var data = SoaSerial.With(soaEdit?.Invoke(soa.Data) ?? soa.Data, next);
+        WriteName(zone, origin, apex.Select(r => r.Type == RecordType.SOA ? r with { Data = data } : r).ToList());
+        TouchName(zone, zone);
+        doc["serial"] = (long)next;
         doc["records"] = doc["records"].AsInt32 + recordDelta;
         _zones.Update(doc);
     }
+
+    private static string PolicyOf(BsonDocument zone) => zone["policy"].IsString ? zone["policy"].AsString : SerialPolicy.Date;
+
+    /// <summary>The zone's serial and serial policy.</summary>
+    public (uint Serial, string Policy) ReadSerial(byte[] origin) => Guard(() =>
+    {
+        var doc = _zones.FindById(NameText.Format(DnsName.ToLowerCopy(origin))) ?? throw NoZone(origin);
+        return ((uint)doc["serial"].AsInt64, PolicyOf(doc));
+    });
+
+    /// <summary>
+    /// Keeps a new serial policy for the zone, and/or moves its serial: to <paramref name="set"/>, which must
+    /// be after the current one in serial arithmetic (secondaries would not follow a step back), or, with
+    /// <paramref name="bump"/>, by the policy.
+    /// </summary>
+    public (uint Serial, string Policy) SetSerial(byte[] origin, string? policy, uint? set, bool bump)
+    {
+        if (policy is not null && !SerialPolicy.All.Contains(policy))
+            throw new ZoneStoreException($"'{policy}' is not a serial policy ({string.Join(", ", SerialPolicy.All)})");
+        string zone = NameText.Format(DnsName.ToLowerCopy(origin));
+        Write(() =>
+        {
+            var doc = _zones.FindById(zone) ?? throw NoZone(origin);
+            uint current = (uint)doc["serial"].AsInt64;
+            if (set is { } wanted && !SoaSerial.IsAfter(wanted, current))
+                throw new ZoneStoreException($"serial {wanted} is not after {current} (RFC 1982): secondaries would not take it");
+            bool changed = false;
+            if (policy is not null && policy != PolicyOf(doc))
+            {
+                doc["policy"] = policy;
+                _zones.Update(doc);
+                changed = true;
+            }
+            if (set is not null || bump)
+            {
+                BumpSerial(zone, 0, set);
+                changed = true;
+            }
+            return changed;
+        });
+        return ReadSerial(origin);
+    }
+
+    /// <summary>
+    /// Changes SOA fields (null: kept) with the serial moved by the policy; returns the new SOA data.
+    /// MNAME and RNAME are wire names.
+    /// </summary>
+    public byte[] EditSoa(byte[] origin, SoaFields fields)
+    {
+        string zone = NameText.Format(DnsName.ToLowerCopy(origin));
+        Write(() =>
+        {
+            _ = _zones.FindById(zone) ?? throw NoZone(origin);
+            BumpSerial(zone, 0, null, fields.ApplyTo);
+            if (fields.Ttl is { } ttl)
+            {
+                var apex = ReadName(zone, ParseName(zone));
+                WriteName(zone, ParseName(zone), apex.Select(r => r.Type == RecordType.SOA ? r with { Ttl = ttl } : r).ToList());
+            }
+            return true;
+        });
+        return Guard(() => ReadName(zone, ParseName(zone)).First(r => r.Type == RecordType.SOA).Data);
+    }
+
+    private static ZoneStoreException NoZone(byte[] origin) => new($"there is no zone {NameText.Format(DnsName.ToLowerCopy(origin))}");
 
     private static ZoneStoreException NotInAnyZone(byte[] name) =>
         new($"{NameText.Format(name)} is not inside any zone in the store");
