@@ -10,7 +10,7 @@ public static class RecordCommands
 {
     public static Command Build(StoreAccess access, CliContext cli)
     {
-        var record = new Command("record", "Add, remove and list records; the running server answers an edit within a second.");
+        var record = new Command("record", "Add, set, remove and list records; the running server answers an edit by the time the command exits.");
         record.Subcommands.Add(Add(access, cli));
         record.Subcommands.Add(Set(access, cli));
         record.Subcommands.Add(Remove(access, cli));
