@@ -36,13 +36,12 @@ public sealed class ControlListener : IAsyncDisposable
     public string Path { get; }
 
     /// <summary>
-    /// Binds the socket. The caller holds the store's lock, so a socket file already there belongs to a
-    /// server that died: it is replaced. Anything else at the path is refused, not deleted.
+    /// Binds the socket at <paramref name="path"/>, which the caller has cleared with
+    /// <see cref="RemoveStaleSocket"/> while holding the store's lock.
     /// </summary>
     public static ControlListener Bind(string path, ControlService service, FaultLog faults, ILogger log)
     {
         path = System.IO.Path.GetFullPath(path);
-        RemoveStaleSocket(path);
         UnixDomainSocketEndPoint endpoint;
         try
         {
@@ -76,7 +75,10 @@ public sealed class ControlListener : IAsyncDisposable
         return new ControlListener(socket, path, service, faults, log);
     }
 
-    /// <summary>Refuses a path where a live server answers or that is not a socket; removes a dead server's socket.</summary>
+    /// <summary>
+    /// Refuses a path where a live server answers or that is not a socket; removes a dead server's socket
+    /// (the caller holds the store's lock, so a socket nobody answers on is left by a server that died).
+    /// </summary>
     public static void RemoveStaleSocket(string path)
     {
         if (!File.Exists(path))

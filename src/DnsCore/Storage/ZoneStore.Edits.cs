@@ -79,10 +79,6 @@ public sealed partial class ZoneStore
     public int RemoveRecords(byte[] owner, ushort? type, byte[]? data) =>
         Apply([RecordEdit.Remove(owner, type, data)])[0];
 
-    /// <summary>Replaces the RRset of a name and type with these records; the same refusals as <see cref="AddRecord"/>.</summary>
-    public EditOutcome SetRecords(byte[] owner, ushort type, IReadOnlyList<byte[]> data, uint? ttl) =>
-        Apply([RecordEdit.Set(owner, type, data, ttl)])[0] > 0 ? EditOutcome.Written : EditOutcome.Unchanged;
-
     /// <summary>
     /// Applies edits in one transaction, all or none, with one serial bump per zone they change; returns
     /// what each changed (records added or removed; for a set, 1 when it changed). A refusal names the
@@ -215,7 +211,8 @@ public sealed partial class ZoneStore
 
     // Every edit moves the serial forward by the zone's policy, so secondaries see the zone changed (RFC
     // 1982, RFC 1996), and keeps the zone's record count.
-    private void BumpSerial(string zone, int recordDelta, uint? serial = null, Func<byte[], byte[]>? soaEdit = null)
+    // soaEdit changes the SOA record itself (zone soa) before the new serial goes in.
+    private void BumpSerial(string zone, int recordDelta, uint? serial = null, Func<ZoneRecord, ZoneRecord>? soaEdit = null)
     {
         var origin = ParseName(zone);
         var apex = ReadName(zone, origin);
@@ -223,8 +220,9 @@ public sealed partial class ZoneStore
             ?? throw new ZoneStoreException($"zone {zone} has no SOA record in the store");
         var doc = _zones.FindById(zone);
         uint next = serial ?? SerialPolicy.Next(PolicyOf(doc), SoaSerial.Read(soa.Data), DateTime.UtcNow);
-        var data = SoaSerial.With(soaEdit?.Invoke(soa.Data) ?? soa.Data, next);
-        WriteName(zone, origin, apex.Select(r => r.Type == RecordType.SOA ? r with { Data = data } : r).ToList());
+        var edited = soaEdit?.Invoke(soa) ?? soa;
+        edited = edited with { Data = SoaSerial.With(edited.Data, next) };
+        WriteName(zone, origin, apex.Select(r => r.Type == RecordType.SOA ? edited : r).ToList());
         TouchName(zone, zone);
         doc["serial"] = (long)next;
         doc["records"] = doc["records"].AsInt32 + recordDelta;
@@ -279,19 +277,15 @@ public sealed partial class ZoneStore
     /// </summary>
     public byte[] EditSoa(byte[] origin, SoaFields fields)
     {
-        string zone = NameText.Format(DnsName.ToLowerCopy(origin));
+        var apex = DnsName.ToLowerCopy(origin);
+        string zone = NameText.Format(apex);
         Write(() =>
         {
             _ = _zones.FindById(zone) ?? throw NoZone(origin);
-            BumpSerial(zone, 0, null, fields.ApplyTo);
-            if (fields.Ttl is { } ttl)
-            {
-                var apex = ReadName(zone, ParseName(zone));
-                WriteName(zone, ParseName(zone), apex.Select(r => r.Type == RecordType.SOA ? r with { Ttl = ttl } : r).ToList());
-            }
+            BumpSerial(zone, 0, null, soa => soa with { Data = fields.ApplyTo(soa.Data), Ttl = fields.Ttl ?? soa.Ttl });
             return true;
         });
-        return Guard(() => ReadName(zone, ParseName(zone)).First(r => r.Type == RecordType.SOA).Data);
+        return Guard(() => ReadName(zone, apex).First(r => r.Type == RecordType.SOA).Data);
     }
 
     private static ZoneStoreException NoZone(byte[] origin) => new($"there is no zone {NameText.Format(DnsName.ToLowerCopy(origin))}");

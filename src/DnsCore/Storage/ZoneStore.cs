@@ -33,7 +33,7 @@ public sealed partial class ZoneStore : IZoneStore
     public ZoneStore(string path, StoreLock? held = null)
     {
         Path = System.IO.Path.GetFullPath(path);
-        _lock = held ?? StoreLock.TryAcquire(Path) ?? throw new StoreInUseException(path, StoreLock.ReadOwner(Path));
+        _lock = held ?? StoreLock.Acquire(path, TimeSpan.Zero);
         try
         {
             RefuseForeignFile(Path);
