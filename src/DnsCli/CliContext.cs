@@ -6,8 +6,13 @@ using MiniDns.Zones;
 namespace MiniDns.Cli;
 
 /// <summary>Where a command writes, and the one way every command turns a refusal into one line and exit code 2.</summary>
-public sealed class CliContext(TextWriter output, TextWriter error, TextReader input)
+public sealed class CliContext(TextWriter output, TextWriter error, TextReader input, IReadOnlyDictionary<string, string>? environment = null)
 {
+    /// <summary>An environment variable (EDITOR, VISUAL): the tests' own values first, then the process's.</summary>
+    public string? GetEnvironment(string name) =>
+        environment is not null && environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
+
+
     public TextReader Input { get; } = input;
     public TextWriter Output { get; } = output;
     public TextWriter Error { get; } = error;

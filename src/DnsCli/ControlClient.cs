@@ -149,8 +149,15 @@ public sealed class ControlClient : IZoneStore
     {
         Command = ControlCommand.ZoneImport,
         Replace = replace,
-        Zones = zones.Select(z => new WireZone(z.Origin, z.Records.Select(WireRecord.From).ToList())).ToList(),
+        Zones = zones.Select(WireZone.From).ToList(),
     });
+
+    public uint EditZone(ZoneContent content, uint baseSerial) => Send(new ControlRequest
+    {
+        Command = ControlCommand.ZoneEdit,
+        Serial = baseSerial,
+        Zones = [WireZone.From(content)],
+    }).Serial ?? 0;
 
     public EditOutcome AddRecord(byte[] owner, ushort type, byte[] data, uint? ttl) =>
         Send(new ControlRequest { Command = ControlCommand.RecordAdd, Name = owner, Type = type, Data = data, Ttl = ttl }).Written

@@ -6,9 +6,10 @@ namespace MiniDns.Cli;
 /// <summary>The minidns command tree; run in-process by the tests with their own writers.</summary>
 public static class MiniDnsCli
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default, TextReader? input = null)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default, TextReader? input = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var cli = new CliContext(output, error, input ?? Console.In);
+        var cli = new CliContext(output, error, input ?? Console.In, environment);
         var access = new StoreAccess();
         var root = new RootCommand("minidns: edit MiniDns zones while the server runs, and check that it answers what the store holds.")
         {

@@ -45,8 +45,11 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
             case ControlCommand.ZoneRemove:
                 return new ControlReply { Written = store.RemoveZone(Required(r.Name, "name")) };
             case ControlCommand.ZoneImport:
-                store.ImportZones(Required(r.Zones, "zones").Select(z => new ZoneContent(z.Origin, z.Records.Select(x => x.ToRecord()).ToList())).ToList(), r.Replace);
+                store.ImportZones(Required(r.Zones, "zones").Select(z => z.ToContent()).ToList(), r.Replace);
                 return new ControlReply { Written = true };
+            case ControlCommand.ZoneEdit:
+                var edited = Required(r.Zones, "zones") is [var zone] ? zone : throw new ControlProtocolException("'zones' must hold one zone");
+                return new ControlReply { Serial = store.EditZone(edited.ToContent(), Required(r.Serial, "serial")), Written = true };
             case ControlCommand.RecordAdd:
                 return new ControlReply { Written = store.AddRecord(Required(r.Name, "name"), Required(r.Type, "type"), Required(r.Data, "data"), r.Ttl) == EditOutcome.Written };
             case ControlCommand.RecordRemove:

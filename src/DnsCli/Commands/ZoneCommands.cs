@@ -5,17 +5,18 @@ using MiniDns.Zones;
 
 namespace MiniDns.Cli.Commands;
 
-/// <summary>minidns zone list | add | remove | import | export.</summary>
+/// <summary>minidns zone list | add | remove | import | export | check | serial | soa; zone edit is <see cref="ZoneEditCommand"/>.</summary>
 public static class ZoneCommands
 {
     public static Command Build(StoreAccess access, CliContext cli)
     {
-        var zone = new Command("zone", "List, add, remove, import and export zones.");
+        var zone = new Command("zone", "List, add, remove, import, export, edit and check zones; show and move serials; change SOA fields.");
         zone.Subcommands.Add(List(access, cli));
         zone.Subcommands.Add(Add(access, cli));
         zone.Subcommands.Add(Remove(access, cli));
         zone.Subcommands.Add(Import(access, cli));
         zone.Subcommands.Add(Export(access, cli));
+        zone.Subcommands.Add(ZoneEditCommand.Build(access, cli));
         zone.Subcommands.Add(Check(cli));
         zone.Subcommands.Add(Serial(access, cli));
         zone.Subcommands.Add(Soa(access, cli));

@@ -66,8 +66,13 @@ public sealed record WireEdit(RecordEditKind Kind, byte[] Owner, ushort? Type, I
     public RecordEdit ToEdit() => new(Kind, Owner, Type, Data ?? [], Ttl, Source);
 }
 
-/// <summary>A whole zone for an import.</summary>
-public sealed record WireZone(byte[] Origin, IReadOnlyList<WireRecord> Records);
+/// <summary>A whole zone for an import or an edit.</summary>
+public sealed record WireZone(byte[] Origin, IReadOnlyList<WireRecord> Records)
+{
+    public static WireZone From(ZoneContent zone) => new(zone.Origin, zone.Records.Select(WireRecord.From).ToList());
+
+    public ZoneContent ToContent() => new(Origin, Records.Select(r => r.ToRecord()).ToList());
+}
 
 /// <summary>What <c>minidns status</c> shows of the running server.</summary>
 public sealed record ServerStatus(string Version, int ProcessId, DateTime StartedUtc, string Store, string Control,
@@ -81,6 +86,7 @@ public static class ControlCommand
     public const string ZoneAdd = "zone add";                  // Name, NameServers, Admin, Ttl
     public const string ZoneRemove = "zone remove";            // Name -> Written
     public const string ZoneImport = "zone import";            // Zones, Replace
+    public const string ZoneEdit = "zone edit";                // Zones (one), Serial (the one edited) -> Serial
     public const string RecordAdd = "record add";              // Name, Type, Data, Ttl? -> Written
     public const string RecordRemove = "record remove";        // Name, Type?, Data? -> Count
     public const string RecordList = "record list";            // Name? -> Records

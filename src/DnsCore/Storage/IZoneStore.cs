@@ -20,6 +20,9 @@ public interface IZoneStore : IDisposable
 
     void ImportZones(IReadOnlyList<ZoneContent> zones, bool replace);
 
+    /// <summary>Swaps a zone's content unless it changed since <paramref name="baseSerial"/>; the serial stored.</summary>
+    uint EditZone(ZoneContent content, uint baseSerial);
+
     EditOutcome AddRecord(byte[] owner, ushort type, byte[] data, uint? ttl);
 
     int RemoveRecords(byte[] owner, ushort? type, byte[]? data);

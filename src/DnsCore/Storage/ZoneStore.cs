@@ -110,6 +110,51 @@ public sealed partial class ZoneStore : IZoneStore
     /// </summary>
     public void ImportZones(IReadOnlyList<ZoneContent> zones, bool replace)
     {
+        var built = CheckZones(zones);
+        Write(() =>
+        {
+            foreach (var (key, content, serial) in built)
+            {
+                var records = content.Records;
+                if (_zones.FindById(key) is { } existing)
+                {
+                    if (!replace)
+                        throw new ZoneStoreException($"zone {key} exists already (use --replace to swap its content)");
+                    uint old = (uint)existing["serial"].AsInt64;
+                    if (!SoaSerial.IsAfter(serial, old))
+                        records = WithSerial(records, SerialPolicy.Next(PolicyOf(existing), old, DateTime.UtcNow));
+                }
+                WriteZone(key, records);
+            }
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// Swaps the content of a zone that exists (<c>minidns zone edit</c>), unless the zone changed since the
+    /// editor read it at <paramref name="baseSerial"/>. The serial is the content's when it is after the
+    /// stored one (the user moved it), else the next by the zone's policy. Returns the serial stored.
+    /// </summary>
+    public uint EditZone(ZoneContent content, uint baseSerial)
+    {
+        var (key, _, given) = CheckZones([content])[0];
+        uint next = 0;
+        Write(() =>
+        {
+            var doc = _zones.FindById(key) ?? throw new ZoneStoreException($"there is no zone {key}");
+            uint current = (uint)doc["serial"].AsInt64;
+            if (current != baseSerial)
+                throw new ZoneStoreException($"zone {key} changed while it was being edited (serial {baseSerial}, now {current}): nothing applied");
+            next = SoaSerial.IsAfter(given, current) ? given : SerialPolicy.Next(PolicyOf(doc), current, DateTime.UtcNow);
+            WriteZone(key, WithSerial(content.Records, next));
+            return true;
+        });
+        return next;
+    }
+
+    // Every zone checked by the rules and the zone builder before anything is written: all or nothing.
+    private static List<(string Key, ZoneContent Content, uint Serial)> CheckZones(IReadOnlyList<ZoneContent> zones)
+    {
         var errors = new List<string>();
         var built = new List<(string Key, ZoneContent Content, uint Serial)>();
         foreach (var content in zones)
@@ -132,35 +177,29 @@ public sealed partial class ZoneStore : IZoneStore
         }
         if (errors.Count > 0)
             throw new ZoneDataException(errors);
+        return built;
+    }
 
-        Write(() =>
+    // Inside a transaction: the zone's blocks and document replaced by these records; its serial policy kept.
+    private void WriteZone(string key, IReadOnlyList<ZoneRecord> records)
+    {
+        var existing = _zones.FindById(key);
+        if (existing is not null)
+            _blocks.DeleteMany(Query.EQ("z", key));
+        TouchZone(key);
+        var names = records.GroupBy(r => r.Owner, NameComparer.Instance).ToList();
+        int blocks = BlockCountFor(names.Count);
+        var doc = new BsonDocument
         {
-            foreach (var (key, content, serial) in built)
-            {
-                var records = content.Records;
-                if (_zones.FindById(key) is { } existing)
-                {
-                    if (!replace)
-                        throw new ZoneStoreException($"zone {key} exists already (use --replace to swap its content)");
-                    uint old = (uint)existing["serial"].AsInt64;
-                    if (!SoaSerial.IsAfter(serial, old))
-                        records = WithSerial(records, SoaSerial.Next(old, Today));
-                    _blocks.DeleteMany(Query.EQ("z", key));
-                }
-                TouchZone(key);
-                var names = records.GroupBy(r => r.Owner, NameComparer.Instance).ToList();
-                int blocks = BlockCountFor(names.Count);
-                _zones.Upsert(new BsonDocument
-                {
-                    ["_id"] = key,
-                    ["serial"] = (long)SoaSerial.Read(records.First(r => r.Type == RecordType.SOA).Data),
-                    ["records"] = records.Count,
-                    ["blocks"] = blocks,
-                });
-                WriteBlocks(key, names.Select(g => (g.Key, (IReadOnlyList<ZoneRecord>)g.ToList())), blocks);
-            }
-            return true;
-        });
+            ["_id"] = key,
+            ["serial"] = (long)SoaSerial.Read(records.First(r => r.Type == RecordType.SOA).Data),
+            ["records"] = records.Count,
+            ["blocks"] = blocks,
+        };
+        if (existing is not null && existing["policy"].IsString)
+            doc["policy"] = existing["policy"];
+        _zones.Upsert(doc);
+        WriteBlocks(key, names.Select(g => (g.Key, (IReadOnlyList<ZoneRecord>)g.ToList())), blocks);
     }
 
     private static IReadOnlyList<ZoneRecord> WithSerial(IReadOnlyList<ZoneRecord> records, uint serial) =>

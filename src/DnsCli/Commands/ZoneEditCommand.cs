@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using MiniDns.Storage;
+using MiniDns.Wire;
+using MiniDns.Zones;
+
+namespace MiniDns.Cli.Commands;
+
+/// <summary>
+/// minidns zone edit ZONE: the zone as a master file in $VISUAL or $EDITOR; on save, the text is parsed and
+/// checked, the difference shown, and the new content applied in one transaction, unless the zone changed
+/// while the editor was open. The store is not held while the editor runs. A text that cannot be applied
+/// is kept, and <c>--file</c> goes on from it.
+/// </summary>
+public static partial class ZoneEditCommand
+{
+    public static Command Build(StoreAccess access, CliContext cli)
+    {
+        var name = new Argument<string>("zone") { Description = "the zone to edit" };
+        var file = new Option<string?>("--file") { Description = "go on editing a text an earlier 'zone edit' kept" };
+        var command = new Command("edit", "Edit a zone as a master file in $VISUAL or $EDITOR (default vi); on save, show the difference and apply it in one transaction.\n\nExample:\n  EDITOR=nano minidns zone edit cctv.com")
+        {
+            name, file,
+        };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var origin = CliInput.Name(result.GetValue(name)!);
+            string zone = NameText.Format(origin);
+            var (path, baseSerial, original) = result.GetValue(file) is { } kept ? Resume(kept, zone) : Start(access, result, origin);
+            try
+            {
+                return Apply(access, result, cli, origin, path, baseSerial, original);
+            }
+            catch (Exception e) when (e is CliException or ZoneStoreException or ZoneDataException)
+            {
+                foreach (var line in e is ZoneDataException data ? data.Errors : [e.Message])
+                    cli.Error.WriteLine($"minidns: {line}");
+                cli.Error.WriteLine($"minidns: nothing applied; your text is kept in {path} (go on with: minidns zone edit {zone} --file {path})");
+                return ExitCode.BadInput;
+            }
+        }));
+        return command;
+    }
+
+    private static int Apply(StoreAccess access, ParseResult result, CliContext cli, byte[] origin, string path, uint baseSerial, string original)
+    {
+        string zone = NameText.Format(origin);
+        RunEditor(cli, path);
+        string text = File.ReadAllText(path);
+        if (text == original)
+            return Unchanged(cli, path, zone);
+
+        var parsed = MasterFileParser.Parse(text, path, origin);
+        if (parsed.Errors.Count > 0)
+            throw new ZoneDataException(parsed.Errors);
+        if (parsed.Origin is { } given && !NameComparer.Instance.Equals(given, origin))
+            throw new CliException($"{path}: the text is for {NameText.Format(given)}, not {zone}");
+
+        using var store = access.Open(result);
+        var before = Lines(store.ListRecords(origin));
+        var after = Lines(parsed.Records);
+        var removed = before.Except(after).Order(StringComparer.Ordinal).ToList();
+        var added = after.Except(before).Order(StringComparer.Ordinal).ToList();
+        if (removed.Count == 0 && added.Count == 0)
+            return Unchanged(cli, path, zone);
+        foreach (var line in removed)
+            cli.Output.WriteLine($"-{line}");
+        foreach (var line in added)
+            cli.Output.WriteLine($"+{line}");
+        uint serial = store.EditZone(new ZoneContent(origin, parsed.Records), baseSerial);
+        cli.Output.WriteLine($"edited {zone}: {removed.Count} removed, {added.Count} added; serial {baseSerial} -> {serial}");
+        File.Delete(path);
+        return ExitCode.Success;
+    }
+
+    // The zone's text in a new owner-only file, headed by the serial it was read at.
+    private static (string Path, uint Serial, string Text) Start(StoreAccess access, ParseResult result, byte[] origin)
+    {
+        string zone = NameText.Format(origin);
+        uint serial;
+        string body;
+        using (var store = access.Open(result))
+        {
+            serial = store.ReadSerial(origin).Serial;
+            body = MasterFileWriter.Write(origin, store.ListRecords(origin));
+        }
+        string text = $"; minidns zone edit {zone} serial {serial.ToString(CultureInfo.InvariantCulture)}\n"
+            + "; Save and quit to apply in one transaction; the serial moves by the zone's policy unless you move it.\n"
+            + body;
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(),
+            $"minidns-edit-{UnsafeInPath().Replace(zone.TrimEnd('.'), "_")}-{Guid.NewGuid():N}.zone");
+        // Owner-only from the start: a zone's text may hold names its owner does not publish yet.
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var writer = new StreamWriter(new FileStream(path, options)))
+            writer.Write(text);
+        return (path, serial, text);
+    }
+
+    // A kept text names the zone and the serial it was read at in its first line: the edit goes on from there.
+    private static (string Path, uint Serial, string Text) Resume(string path, string zone)
+    {
+        if (!File.Exists(path))
+            throw new CliException($"{path}: no such file");
+        string text = File.ReadAllText(path);
+        var header = Header().Match(text);
+        if (!header.Success)
+            throw new CliException($"{path}: not a text kept by 'minidns zone edit' (its first line names the zone and serial)");
+        if (!string.Equals(header.Groups[1].Value, zone, StringComparison.OrdinalIgnoreCase))
+            throw new CliException($"{path}: the text is for {header.Groups[1].Value}, not {zone}");
+        if (!uint.TryParse(header.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out uint serial))
+            throw new CliException($"{path}: '{header.Groups[2].Value}' is not a serial");
+        return (path, serial, "");
+    }
+
+    private static void RunEditor(CliContext cli, string path)
+    {
+        string editor = cli.GetEnvironment("VISUAL") is { Length: > 0 } visual ? visual
+            : cli.GetEnvironment("EDITOR") is { Length: > 0 } chosen ? chosen : "vi";
+        // Through the shell, as git does, so EDITOR may carry arguments ("code --wait"); the path goes as $1.
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        foreach (string argument in (string[])["-c", editor + " \"$1\"", "minidns-zone-edit", path])
+            start.ArgumentList.Add(argument);
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new CliException($"the editor '{editor}' did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new CliException($"the editor '{editor}' did not start: {e.Message}");
+        }
+        using (process)
+        {
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new CliException($"the editor '{editor}' exited with {process.ExitCode}");
+        }
+    }
+
+    private static int Unchanged(CliContext cli, string path, string zone)
+    {
+        File.Delete(path);
+        cli.Output.WriteLine($"{zone}: no changes");
+        return ExitCode.Success;
+    }
+
+    private static HashSet<string> Lines(IEnumerable<ZoneRecord> records) =>
+        records.Select(r => (r with { Owner = DnsName.ToLowerCopy(r.Owner) }).ToString()).ToHashSet(StringComparer.Ordinal);
+
+    [GeneratedRegex(@"\A; minidns zone edit (\S+) serial (\d+)\r?\n")]
+    private static partial Regex Header();
+
+    [GeneratedRegex(@"[^A-Za-z0-9.-]")]
+    private static partial Regex UnsafeInPath();
+}

@@ -1,0 +1,190 @@
+using System.Runtime.Versioning;
+using System.Text.RegularExpressions;
+using MiniDns.Tests.Support;
+
+namespace MiniDns.Tests;
+
+/// <summary>minidns zone edit, both ways, with EDITOR a script that edits the file as a user would.</summary>
+[UnsupportedOSPlatform("windows")]
+public sealed partial class ZoneEditTests
+{
+    // The editor is a shell script given the file as $1, as vi or nano would be.
+    private static async Task<CliRunner.Result> EditAsync(StoreFolder store, string script, params string[] extra)
+    {
+        string editor = Path.Combine(store.Folder, $"editor-{Guid.NewGuid():N}.sh");
+        File.WriteAllText(editor, "#!/bin/sh\nset -e\n" + script + "\n");
+        File.SetUnixFileMode(editor, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = await MiniDns.Cli.MiniDnsCli.RunAsync(["--db", store.Database, "zone", "edit", "cctv.com", .. extra], output, error,
+            TestContext.Current.CancellationToken, environment: new Dictionary<string, string> { ["VISUAL"] = "", ["EDITOR"] = editor });
+        return new CliRunner.Result(exit, output.ToString(), error.ToString());
+    }
+
+    private static string KeptPath(CliRunner.Result result)
+    {
+        var kept = KeptLine().Match(result.Error);
+        Assert.True(kept.Success, result.ToString());
+        Assert.True(File.Exists(kept.Groups[1].Value), kept.Groups[1].Value);
+        return kept.Groups[1].Value;
+    }
+
+    private static async Task<uint> SerialAsync(StoreFolder store)
+    {
+        var shown = (await store.RunAsync("zone", "serial", "cctv.com")).Output;
+        return uint.Parse(Regex.Match(shown, @"serial (\d+)").Groups[1].Value);
+    }
+
+    // The next serial by the default policy (YYYYMMDDnn, today's UTC date).
+    private static uint ByDate(uint serial) => MiniDns.Storage.SerialPolicy.Next(MiniDns.Storage.SerialPolicy.Date, serial, DateTime.UtcNow);
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Saved_changes_are_shown_as_a_diff_and_applied_with_one_serial_bump(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        uint serial = await SerialAsync(store);
+        long counter = store.ChangeCounter();
+        string seen = Path.Combine(store.Folder, "seen");
+        var result = await EditAsync(store, $"""
+            stat -c %a "$1" > {seen}
+            sed -i -e 's/ A 192\.0\.2\.80$/ A 192.0.2.99/' -e '/^sip\.cctv\.com\. /d' "$1"
+            echo 'added.cctv.com. 300 IN TXT "from the editor"' >> "$1"
+            """);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"""
+            -sip.cctv.com. 3600 IN A 192.0.2.50
+            -www.cctv.com. 3600 IN A 192.0.2.80
+            +added.cctv.com. 300 IN TXT "from the editor"
+            +www.cctv.com. 3600 IN A 192.0.2.99
+            edited cctv.com.: 2 removed, 2 added; serial {serial} -> {ByDate(serial)}
+
+            """, result.Output);
+        Assert.Equal("600\n", File.ReadAllText(seen)); // the text was owner-only while the editor had it
+        Assert.Equal(counter + 1, store.ChangeCounter());
+        Assert.Equal(ByDate(serial), await SerialAsync(store));
+        var listed = (await store.RunAsync("record", "list", "cctv.com")).Output;
+        Assert.Matches(@"www\.cctv\.com\.\s+3600\s+A\s+192\.0\.2\.99", listed);
+        Assert.DoesNotContain("192.0.2.80", listed);
+        Assert.DoesNotMatch(@"\nsip\.cctv\.com\.", listed);
+        Assert.Contains("from the editor", listed);
+        Assert.Contains("_sip._udp.cctv.com.", listed); // untouched names stay
+        if (store.Server is not null)
+        {
+            // Served as soon as the command returned: the server answers exactly what the store holds.
+            var check = await store.RunAsync("check", "--server", store.ServerAddress, "cctv.com");
+            Assert.True(check.ExitCode == 0, check.ToString());
+        }
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task An_unchanged_text_changes_nothing(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        var before = store.FileBytes();
+        var untouched = await EditAsync(store, "true");
+        Assert.Equal((0, "cctv.com.: no changes\n"), (untouched.ExitCode, untouched.Output));
+        // Only comments and layout changed: the records are the same, so nothing is written either.
+        var relaid = await EditAsync(store, """sed -i -e 's/ IN / in /' -e '1i ; a comment of mine' "$1" """);
+        Assert.Equal((0, "cctv.com.: no changes\n"), (relaid.ExitCode, relaid.Output));
+        Assert.Equal(before, store.FileBytes());
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task A_text_that_does_not_parse_is_kept_and_the_edit_goes_on_from_it(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        var before = store.FileBytes();
+        uint serial = await SerialAsync(store);
+        var bad = await EditAsync(store, """echo 'broken.cctv.com. 300 IN A 192.0.2.300' >> "$1" """);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Matches(@"minidns: .*minidns-edit-cctv\.com-\w+\.zone:\d+: .*192\.0\.2\.300", bad.Error);
+        string kept = KeptPath(bad);
+        Assert.Equal(before, store.FileBytes());
+
+        var fixedUp = await EditAsync(store, """sed -i 's/192\.0\.2\.300/192.0.2.30/' "$1" """, "--file", kept);
+        Assert.True(fixedUp.ExitCode == 0, fixedUp.ToString());
+        Assert.Equal($"+broken.cctv.com. 300 IN A 192.0.2.30\nedited cctv.com.: 0 removed, 1 added; serial {serial} -> {ByDate(serial)}\n", fixedUp.Output);
+        Assert.False(File.Exists(kept));
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Refusals_keep_the_text_and_write_nothing(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        var before = store.FileBytes();
+        var kept = new List<string>();
+
+        var cname = await EditAsync(store, """echo 'sports.cctv.com. 300 IN A 192.0.2.9' >> "$1" """);
+        Assert.Equal(2, cname.ExitCode);
+        Assert.Matches(@"minidns: \S+\.zone:\d+: sports\.cctv\.com\. has a CNAME and other data \(RFC 2181 10\.1\)\n", cname.Error);
+        kept.Add(KeptPath(cname));
+
+        var editorFailed = await EditAsync(store, "exit 3");
+        Assert.Equal(2, editorFailed.ExitCode);
+        Assert.Contains("exited with 3", editorFailed.Error);
+        kept.Add(KeptPath(editorFailed));
+
+        var noSoa = await EditAsync(store, """sed -i '/ SOA /d' "$1" """);
+        Assert.Equal(2, noSoa.ExitCode);
+        kept.Add(KeptPath(noSoa));
+
+        var otherZone = await EditAsync(store, """sed -i 's/^\$ORIGIN .*/$ORIGIN baidu.com./' "$1"; echo 'x 60 IN A 192.0.2.1' >> "$1" """);
+        Assert.Equal(2, otherZone.ExitCode);
+        kept.Add(KeptPath(otherZone));
+
+        var notKept = await EditAsync(store, "true", "--file", Path.Combine(store.Folder, "minidns.db"));
+        Assert.Equal((2, ""), (notKept.ExitCode, notKept.Output));
+        Assert.Contains("not a text kept by 'minidns zone edit'", notKept.Error);
+
+        Assert.Equal(before, store.FileBytes());
+        foreach (string path in kept)
+            File.Delete(path);
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task An_edit_made_while_the_editor_was_open_is_not_overwritten(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        // The editor's session runs a second minidns, as another user would: the store is not held meanwhile.
+        var result = await EditAsync(store, $"""
+            dotnet {CliRunner.Dll} --db {store.Database} record add meanwhile.cctv.com A 192.0.2.44 > /dev/null
+            echo 'mine.cctv.com. 300 IN A 192.0.2.45' >> "$1"
+            """);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Matches(@"minidns: zone cctv\.com\. changed while it was being edited \(serial \d+, now \d+\): nothing applied\n", result.Error);
+        string kept = KeptPath(result);
+        var listed = (await store.RunAsync("record", "list", "cctv.com")).Output;
+        Assert.Contains("meanwhile.cctv.com.", listed);
+        Assert.DoesNotContain("mine.cctv.com.", listed);
+        File.Delete(kept);
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task A_serial_the_user_moves_forward_is_kept_and_the_policy_survives(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        Assert.Equal(0, (await store.RunAsync("zone", "serial", "cctv.com", "--policy", "increment")).ExitCode);
+        uint serial = await SerialAsync(store);
+        var moved = await EditAsync(store, $"""sed -i 's/ {serial} / {serial + 50} /' "$1" """);
+        Assert.True(moved.ExitCode == 0, moved.ToString());
+        Assert.EndsWith($"serial {serial} -> {serial + 50}\n", moved.Output);
+        var next = await EditAsync(store, """echo 'next.cctv.com. 300 IN A 192.0.2.46' >> "$1" """);
+        Assert.EndsWith($"serial {serial + 50} -> {serial + 51}\n", next.Output);
+        Assert.Equal($"cctv.com. serial {serial + 51} (policy increment)\n", (await store.RunAsync("zone", "serial", "cctv.com")).Output);
+    }
+
+    [GeneratedRegex(@"your text is kept in (\S+) \(go on with: minidns zone edit cctv\.com\. --file \1\)")]
+    private static partial Regex KeptLine();
+}
