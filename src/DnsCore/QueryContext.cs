@@ -39,4 +39,8 @@ public sealed class QueryContext
     /// <summary>How the last message was read and answered, for counters and debug logs.</summary>
     public QueryParseResult LastResult { get; internal set; }
     public ResponseCode LastRcode { get; internal set; }
+    public ResponseReason LastReason { get; internal set; }
+
+    /// <summary>The last answer did not fit and went with TC=1 (RFC 2181 9).</summary>
+    public bool LastTruncated { get; internal set; }
 }

@@ -18,6 +18,8 @@ public static class QueryProcessor
         var query = context.Query;
         var result = QueryReader.Read(request, query);
         context.LastResult = result;
+        context.LastReason = query.Malformed;
+        context.LastTruncated = false;
         switch (result)
         {
             case QueryParseResult.Drop:
@@ -45,8 +47,11 @@ public static class QueryProcessor
             AuthoritativeAnswerer.Answer(query, snapshot, plan);
         }
         context.LastRcode = plan.Rcode;
+        context.LastReason = plan.Reason;
         int limit = maxResponse ?? ResponseWriter.UdpLimit(query);
-        return ResponseWriter.Write(request, query, plan, limit, response, context.Compressor);
+        int length = ResponseWriter.Write(request, query, plan, limit, response, context.Compressor);
+        context.LastTruncated = length > HeaderFlags.HeaderLength && (response[2] & (HeaderFlags.TC >> 8)) != 0;
+        return length;
     }
 
     // RFC 7873 5.2: check a server cookie the client brings, and answer with the client cookie and a fresh one.

@@ -4,14 +4,14 @@ namespace MiniDns.Server;
 
 /// <summary>
 /// Every counter of the server, summed on read from the per-loop <see cref="QueryCounters"/>: queries by
-/// transport and rcode, dropped messages, reloads, TCP refusals and idle timeouts, and the failures the loops
-/// caught (<see cref="FaultLog"/>). All only grow, so they
-/// can be scraped.
+/// transport and question type, responses by rcode, FORMERR and REFUSED by reason, truncations, dropped
+/// messages, rate limiting, TCP connections, reloads and their time, and the failures the loops caught
+/// (<see cref="FaultLog"/>). All only grow, so they can be scraped (<see cref="Samples"/>).
 /// </summary>
 public sealed class ServerCounters
 {
     private readonly List<QueryCounters> _udpLoops = [];
-    private long _reloads, _reloadFailures, _tcpRefused, _tcpIdleTimeouts, _tcpSendTimeouts, _tcpEvicted, _tcpAcceptBackoffs, _errors;
+    private long _reloads, _reloadMicroseconds, _reloadFailures, _tcpAccepted, _tcpRefused, _tcpIdleTimeouts, _tcpSendTimeouts, _tcpEvicted, _tcpAcceptBackoffs, _errors;
 
     public QueryCounters Tcp { get; } = new(shared: true);
 
@@ -27,11 +27,18 @@ public sealed class ServerCounters
     public long TcpQueries => Tcp.Queries;
     public long Dropped => Sum(c => c.Dropped) + Tcp.Dropped;
     public long Answered(ResponseCode rcode) => Sum(c => c.Answered(rcode)) + Tcp.Answered(rcode);
+    public long Truncated => Sum(c => c.Truncated) + Tcp.Truncated;
+    public long Asked(ushort? type) => Sum(c => c.Asked(type)) + Tcp.Asked(type);
+    public long Refused(ResponseReason reason) => Sum(c => c.Refused(reason)) + Tcp.Refused(reason);
     public long RateLimited => Sum(c => c.RateLimited);
     public long RateSlipped => Sum(c => c.Slipped);
     public long RateDropped => RateLimited - RateSlipped;
     public long Reloads => Interlocked.Read(ref _reloads);
+    public long ReloadMicroseconds => Interlocked.Read(ref _reloadMicroseconds);
     public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
+
+    /// <summary>Connections accepted (and served, or closed at once when over a cap).</summary>
+    public long TcpConnections => Interlocked.Read(ref _tcpAccepted);
     public long TcpConnectionsRefused => Interlocked.Read(ref _tcpRefused);
     public long TcpIdleTimeouts => Interlocked.Read(ref _tcpIdleTimeouts);
 
@@ -47,7 +54,13 @@ public sealed class ServerCounters
     /// <summary>Exceptions caught while answering a message, serving a connection, accepting or reloading.</summary>
     public long Errors => Interlocked.Read(ref _errors);
 
-    public void CountReload() => Interlocked.Increment(ref _reloads);
+    public void CountReload(TimeSpan took)
+    {
+        Interlocked.Add(ref _reloadMicroseconds, (long)took.TotalMicroseconds);
+        Interlocked.Increment(ref _reloads);
+    }
+
+    public void CountTcpAccepted() => Interlocked.Increment(ref _tcpAccepted);
     public void CountReloadFailure() => Interlocked.Increment(ref _reloadFailures);
     public void CountTcpRefused() => Interlocked.Increment(ref _tcpRefused);
     public void CountTcpIdleTimeout() => Interlocked.Increment(ref _tcpIdleTimeouts);
@@ -56,30 +69,55 @@ public sealed class ServerCounters
     public void CountTcpAcceptBackoff() => Interlocked.Increment(ref _tcpAcceptBackoffs);
     public void CountError() => Interlocked.Increment(ref _errors);
 
-    /// <summary>Every counter by name, as <c>minidns stats</c> shows them.</summary>
-    public IReadOnlyDictionary<string, long> ToDictionary()
+    /// <summary>Every counter by name ("queries.udp"), as <c>minidns stats</c> shows them.</summary>
+    public IReadOnlyDictionary<string, long> ToDictionary() =>
+        new SortedDictionary<string, long>(Samples().ToDictionary(c => c.Key, c => c.Value), StringComparer.Ordinal);
+
+    /// <summary>Every counter now, read from the loops: what stats and /metrics show.</summary>
+    public IReadOnlyList<CounterSample> Samples()
     {
-        var counters = new SortedDictionary<string, long>(StringComparer.Ordinal)
+        var samples = new List<CounterSample>
         {
-            ["queries.udp"] = UdpQueries,
-            ["queries.tcp"] = TcpQueries,
-            ["dropped"] = Dropped,
-            ["rrl.limited"] = RateLimited,
-            ["rrl.slipped"] = RateSlipped,
-            ["rrl.dropped"] = RateDropped,
-            ["reloads"] = Reloads,
-            ["reload.failures"] = ReloadFailures,
-            ["tcp.refused"] = TcpConnectionsRefused,
-            ["tcp.idle_timeouts"] = TcpIdleTimeouts,
-            ["tcp.send_timeouts"] = TcpSendTimeouts,
-            ["tcp.evicted"] = TcpEvicted,
-            ["tcp.accept_backoffs"] = TcpAcceptBackoffs,
-            ["errors"] = Errors,
+            new("queries", "Messages received", UdpQueries, "transport", "udp"),
+            new("queries", "Messages received", TcpQueries, "transport", "tcp"),
+            new("dropped", "Messages given no response (shorter than a header, or a response)", Dropped),
+            new("truncated", "Responses sent with TC=1 because the answer did not fit", Truncated),
+            new("rrl.limited", "Responses held back by response rate limiting", RateLimited),
+            new("rrl.slipped", "Rate-limited responses sent as an empty TC=1 reply", RateSlipped),
+            new("rrl.dropped", "Rate-limited responses not sent", RateDropped),
+            new("reloads", "Snapshots published after a change of the store", Reloads),
+            new("reload.microseconds", "Time spent building and publishing snapshots", ReloadMicroseconds),
+            new("reload.failures", "Reloads that failed (the previous snapshot kept serving)", ReloadFailures),
+            new("tcp.connections", "TCP connections accepted", TcpConnections),
+            new("tcp.refused", "TCP connections closed at once: over a cap with none idle to evict", TcpConnectionsRefused),
+            new("tcp.idle_timeouts", "TCP connections closed after the idle timeout", TcpIdleTimeouts),
+            new("tcp.send_timeouts", "TCP connections closed because an answer could not be written in time", TcpSendTimeouts),
+            new("tcp.evicted", "Idle TCP connections closed to make room for a new one", TcpEvicted),
+            new("tcp.accept_backoffs", "Accepts that failed for want of descriptors and were retried after a pause", TcpAcceptBackoffs),
+            new("errors", "Exceptions caught while answering, serving a connection, accepting or reloading", Errors),
         };
         foreach (var rcode in Enum.GetValues<ResponseCode>())
-            counters[$"rcode.{rcode.ToString().ToLowerInvariant()}"] = Answered(rcode);
-        return counters;
+            samples.Add(new("responses", "Responses sent, by rcode", Answered(rcode), "rcode", rcode.ToString().ToLowerInvariant()));
+        foreach (ushort type in QueryCounters.CountedTypes)
+            samples.Add(new("questions", "Questions read, by type", Asked(type), "type", RecordType.ToText(type).ToLowerInvariant()));
+        samples.Add(new("questions", "Questions read, by type", Asked(null), "type", "other"));
+        foreach (var reason in Enum.GetValues<ResponseReason>())
+        {
+            string? rcode = reason switch
+            {
+                ResponseReason.None => null,
+                < ResponseReason.NoZone => "formerr",
+                _ => "refused",
+            };
+            if (rcode is not null)
+                samples.Add(new(rcode, $"{rcode.ToUpperInvariant()} responses, by reason", Refused(reason), "reason", ReasonName(reason)));
+        }
+        return samples;
     }
+
+    // snake_case of the reason's name, as labels are written: BadQuestion -> bad_question.
+    private static string ReasonName(ResponseReason reason) =>
+        string.Concat(reason.ToString().Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
     private long Sum(Func<QueryCounters, long> read)
     {

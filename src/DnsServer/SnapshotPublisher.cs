@@ -109,7 +109,7 @@ public sealed class SnapshotPublisher : IAsyncDisposable
             // (200,000 names, 30 edits: 300 to 90 MB resident) and without the long pauses of a blocking one.
             GC.Collect(2, GCCollectionMode.Forced, blocking: false);
             WakeWaiters();
-            _counters.CountReload();
+            _counters.CountReload(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             // The collector's pauses stop the receive loops too: how much of them a reload caused is worth seeing.
             _log.Information("Reloaded zones ({Kind}): {Zones} zones, {Records} records, version {Version} in {Elapsed:0} ms ({Paused:0.0} ms of GC pauses)",
                 changes is null ? "full" : "changed names", next.Zones.Count, next.RecordCount, next.Version,

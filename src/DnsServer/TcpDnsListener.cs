@@ -105,6 +105,7 @@ public sealed class TcpDnsListener : IAsyncDisposable
     {
         var remote = client.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         var connection = new TcpConnection(client, remote, cancel);
+        _counters.CountTcpAccepted();
         if (!_table.TryAdmit(connection, out var evicted))
         {
             _counters.CountTcpRefused();

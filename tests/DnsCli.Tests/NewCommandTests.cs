@@ -182,7 +182,7 @@ public sealed class NewCommandTests
 
         var stats = JsonDocument.Parse((await store.RunAsync("stats", "--json")).Output).RootElement;
         Assert.True(stats.GetProperty("queries.udp").GetInt64() >= 1);
-        Assert.True(stats.GetProperty("rcode.noerror").GetInt64() >= 1);
+        Assert.True(stats.GetProperty("responses.noerror").GetInt64() >= 1);
         Assert.Matches(@"(?m)^errors 0$", (await store.RunAsync("stats")).Output);
     }
 

@@ -39,6 +39,9 @@ public sealed class DnsQuery
     public bool HasValidServerCookie { get; internal set; }
 
     /// <summary>The COOKIE option to answer with (client cookie and a fresh server cookie), 0 octets for none.</summary>
+    /// <summary>Why the reader answered FORMERR; <see cref="ResponseReason.None"/> for a query it read.</summary>
+    public ResponseReason Malformed { get; internal set; }
+
     internal readonly byte[] ResponseCookie = new byte[ServerCookies.ClientCookieLength + ServerCookies.ServerCookieLength];
     public int ResponseCookieLength { get; internal set; }
 }

@@ -20,6 +20,7 @@ public static class QueryReader
         query.CookieLength = 0;
         query.HasValidServerCookie = false;
         query.ResponseCookieLength = 0;
+        query.Malformed = ResponseReason.None;
         if ((query.Flags & HeaderFlags.QR) != 0)
             return QueryParseResult.Drop;
         if (query.Opcode != HeaderFlags.OpcodeQuery)
@@ -30,12 +31,12 @@ public static class QueryReader
         int nsCount = BinaryPrimitives.ReadUInt16BigEndian(message[8..]);
         int arCount = BinaryPrimitives.ReadUInt16BigEndian(message[10..]);
         if (qdCount != 1)
-            return QueryParseResult.FormErr;
+            return FormErr(query, ResponseReason.QuestionCount);
 
         int pos = HeaderFlags.HeaderLength;
         // The question is the message's first name: nothing precedes it to point to, so any pointer is FORMERR.
         if (!DnsName.TryReadUncompressed(message, ref pos, query.NameBuffer, out int nameLength) || pos + 4 > message.Length)
-            return QueryParseResult.FormErr;
+            return FormErr(query, ResponseReason.BadQuestion);
         query.NameLength = nameLength;
         DnsName.ToLower(query.NameBuffer.AsSpan(0, nameLength));
         query.Type = BinaryPrimitives.ReadUInt16BigEndian(message[pos..]);
@@ -48,23 +49,27 @@ public static class QueryReader
         for (int i = 0; i < anCount + nsCount; i++)
         {
             if (!TrySkipRecord(message, ref pos, scratch, out _, out _))
-                return QueryParseResult.FormErr;
+                return FormErr(query, ResponseReason.BadRecord);
         }
         for (int i = 0; i < arCount; i++)
         {
             int recordStart = pos;
             if (!TrySkipRecord(message, ref pos, scratch, out ushort type, out int ownerLength))
-                return QueryParseResult.FormErr;
+                return FormErr(query, ResponseReason.BadRecord);
             if (type != RecordType.OPT)
                 continue;
             // RFC 6891 6.1.1: one OPT at most, owned by the root.
-            if (query.HasEdns || ownerLength != 1)
-                return QueryParseResult.FormErr;
-            if (!ReadOpt(message, recordStart, pos, query))
-                return QueryParseResult.FormErr;
+            if (query.HasEdns || ownerLength != 1 || !ReadOpt(message, recordStart, pos, query))
+                return FormErr(query, ResponseReason.BadOpt);
         }
         // Octets after the last record are ignored, as NSD and Knot do.
         return QueryParseResult.Ok;
+    }
+
+    private static QueryParseResult FormErr(DnsQuery query, ResponseReason reason)
+    {
+        query.Malformed = reason;
+        return QueryParseResult.FormErr;
     }
 
     // OPT: root owner (1 octet), TYPE, CLASS = payload size, TTL = extended RCODE, version, DO bit, then

@@ -10,6 +10,9 @@ public sealed class ResponsePlan
     private int _scratchUsed;
 
     public ResponseCode Rcode { get; set; }
+
+    /// <summary>Why the answer is FORMERR or REFUSED, for the counters.</summary>
+    public ResponseReason Reason { get; set; }
     public bool Authoritative { get; set; }
     public ResponseSection Answer { get; } = new();
     public ResponseSection Authority { get; } = new();
@@ -18,9 +21,17 @@ public sealed class ResponsePlan
     /// <summary>The wildcard the answer was synthesized from (RFC 4592), else empty: rate limiting counts by it.</summary>
     public ReadOnlyMemory<byte> WildcardSource { get; set; }
 
+    /// <summary>An answer with no records: the rcode and why.</summary>
+    public void Refuse(ResponseCode rcode, ResponseReason reason)
+    {
+        Rcode = rcode;
+        Reason = reason;
+    }
+
     public void Reset()
     {
         Rcode = ResponseCode.NoError;
+        Reason = ResponseReason.None;
         Authoritative = false;
         Answer.Clear();
         Authority.Clear();

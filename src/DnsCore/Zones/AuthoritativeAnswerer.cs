@@ -18,18 +18,18 @@ public static class AuthoritativeAnswerer
         ushort qtype = query.Type;
         if (query.Class != DnsClass.IN)
         {
-            plan.Rcode = ResponseCode.Refused;
+            plan.Refuse(ResponseCode.Refused, ResponseReason.Class);
             return;
         }
         if (qtype == RecordType.OPT)
         {
-            plan.Rcode = ResponseCode.FormErr;
+            plan.Refuse(ResponseCode.FormErr, ResponseReason.OptQuestion);
             return;
         }
         if (qtype is RecordType.AXFR or RecordType.IXFR)
         {
             // Zone transfers are not offered yet: refuse them as a server not configured to allow them does.
-            plan.Rcode = ResponseCode.Refused;
+            plan.Refuse(ResponseCode.Refused, ResponseReason.Transfer);
             return;
         }
         if (qtype is RecordType.MAILA or RecordType.MAILB)
@@ -40,7 +40,7 @@ public static class AuthoritativeAnswerer
         var zone = snapshot.FindZone(query.Name);
         if (zone is null)
         {
-            plan.Rcode = ResponseCode.Refused;
+            plan.Refuse(ResponseCode.Refused, ResponseReason.NoZone);
             return;
         }
         plan.Authoritative = true;
