@@ -17,6 +17,7 @@ public sealed class DnsServerHost : IAsyncDisposable
     private readonly List<UdpDnsListener> _udp = [];
     private readonly List<TcpDnsListener> _tcp = [];
     private ControlListener? _control;
+    private MetricsEndpoint? _metrics;
 
     private DnsServerHost(ZoneStore store, SnapshotPublisher snapshots, ServerCounters counters)
     {
@@ -78,6 +79,11 @@ public sealed class DnsServerHost : IAsyncDisposable
                 typeof(DnsServerHost).Assembly.GetName().Version?.ToString() ?? "0", started, host.ControlPath, host.UdpEndPoints));
             host._control = ControlListener.Bind(control, service, faults, log);
             host._control.Start();
+            if (options.Metrics is { } metrics)
+            {
+                host._metrics = MetricsEndpoint.Start(metrics, counters);
+                log.Information("Counters for Prometheus at http://{Metrics}/metrics", metrics);
+            }
             foreach (var listener in host._udp)
                 listener.Start();
             foreach (var listener in host._tcp)
@@ -221,6 +227,7 @@ public sealed class DnsServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _metrics?.Dispose();
         if (_control is not null)
             await _control.DisposeAsync();
         foreach (var listener in _udp)

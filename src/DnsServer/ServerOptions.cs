@@ -26,6 +26,9 @@ public sealed record ServerOptions
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public string LogLevel { get; init; } = "Information";
 
+    /// <summary>Where to serve the counters for Prometheus (<c>/metrics</c>); null: off.</summary>
+    public IPEndPoint? Metrics { get; init; }
+
     /// <summary>Response rate limiting over UDP (NSD's defaults: 200 a second per bucket, slip 2); rate 0 turns it off.</summary>
     public int RrlRate { get; init; } = 200;
     public int RrlSlip { get; init; } = 2;
@@ -72,7 +75,7 @@ public sealed record ServerOptions
         (MINIDNS_TCP_IDLE_TIMEOUT=5; a repeated option as MINIDNS_LISTEN__0, MINIDNS_LISTEN__1).
         """;
 
-    private static readonly string[] Keys = ["db", "zones", "control", "lock-timeout", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "rrl-rate", "rrl-slip", "rrl-window", "rrl-exempt", "cookie-secret", "cookie-secret-previous", "log-level"];
+    private static readonly string[] Keys = ["db", "zones", "control", "lock-timeout", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "rrl-rate", "rrl-slip", "rrl-window", "rrl-exempt", "cookie-secret", "cookie-secret-previous", "log-level", "metrics"];
 
     /// <summary>Reads the options; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
     public static ServerOptions Load(string[] args, string? baseDirectory = null, System.Collections.IDictionary? environment = null)
@@ -103,6 +106,7 @@ public sealed record ServerOptions
             TcpMaxConnections = ParseInt(configuration, "tcp-max-connections", defaults.TcpMaxConnections, 1, 100_000),
             TcpMaxPerClient = ParseInt(configuration, "tcp-max-per-client", defaults.TcpMaxPerClient, 1, 100_000),
             LogLevel = configuration["log-level"] ?? defaults.LogLevel,
+            Metrics = configuration["metrics"] is { } metrics ? ParseEndPoint(metrics, "--metrics") : null,
             RrlRate = ParseInt(configuration, "rrl-rate", defaults.RrlRate, 0, 1_000_000),
             RrlSlip = ParseInt(configuration, "rrl-slip", defaults.RrlSlip, 0, 100),
             RrlWindow = ParseInt(configuration, "rrl-window", defaults.RrlWindow, 1, 3600),
@@ -168,6 +172,12 @@ public sealed record ServerOptions
         IPAddress.TryParse(text.Trim('[', ']'), out var address)
             ? address
             : throw new ArgumentException($"--listen: '{text}' is not an IP address");
+
+    // ADDR:PORT, [v6]:PORT; a port is required, since no port is the Prometheus one by convention for us.
+    private static IPEndPoint ParseEndPoint(string text, string option) =>
+        IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port != 0 && (text.Contains(']') || endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            ? endPoint
+            : throw new ArgumentException($"{option}: '{text}' is not ADDRESS:PORT (e.g. 127.0.0.1:9153 or [::1]:9153)");
 
     private static IPNetwork ParseNetwork(string text) =>
         IPNetwork.TryParse(text, out var network) ? network

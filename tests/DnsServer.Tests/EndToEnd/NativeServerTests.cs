@@ -19,7 +19,8 @@ public sealed class NativeServerTests
         var cancel = TestContext.Current.CancellationToken;
         using var folder = new TempFolder();
         var database = folder.File("native.db");
-        await using var server = await ServerProcess.StartNativeAsync(serverBinary, database, Repository.ZonesFolder);
+        int metricsPort = MetricsScrape.FreePort();
+        await using var server = await ServerProcess.StartNativeAsync(serverBinary, database, Repository.ZonesFolder, "--metrics", $"127.0.0.1:{metricsPort}");
         string address = $"127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)}";
         var client = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Loopback, server.Port)) { UseCache = false, Timeout = TimeSpan.FromSeconds(5), Retries = 1 });
         var www = await client.QueryAsync("www.baidu.com", QueryType.A, cancellationToken: cancel);
@@ -34,6 +35,12 @@ public sealed class NativeServerTests
         var check = await ProcessRunner.RunAsync(cli, ["--db", database, "check", "--server", address, "--json"]);
         Assert.True(check.ExitCode == 0, check.Output + check.Error);
         Assert.Contains("\"allMatch\": true", check.Output);
+
+        // prometheus-net in the native build: the counters scrape as they do under the JIT.
+        var metrics = await MetricsScrape.GetAsync(metricsPort);
+        Assert.True(metrics.Value("minidns_queries_total{transport=\"udp\"}") >= 2, metrics.Text);
+        Assert.True(metrics.Value("minidns_reloads_total") >= 1, metrics.Text);
+        Assert.Equal(0, metrics.Value("minidns_errors_total"));
 
         // The store's lock holds across native processes (LiteDB's named mutex did not): a CLI sent to a
         // control socket where nobody answers waits for the lock, then names its holder; a second server gives up.

@@ -48,6 +48,8 @@ public sealed class ServerOptionsTests
     [InlineData(new[] { "--port", "x" }, "--port: 'x' is not a number from 0 to 65535")]
     [InlineData(new[] { "--listen", "localhost" }, "--listen: 'localhost' is not an IP address")]
     [InlineData(new[] { "stray" }, "unexpected argument 'stray'")]
+    [InlineData(new[] { "--metrics", "9153" }, "--metrics: '9153' is not ADDRESS:PORT (e.g. 127.0.0.1:9153 or [::1]:9153)")]
+    [InlineData(new[] { "--metrics", "127.0.0.1" }, "--metrics: '127.0.0.1' is not ADDRESS:PORT (e.g. 127.0.0.1:9153 or [::1]:9153)")]
     public void Bad_options_say_what_is_wrong(string[] args, string message)
     {
         var error = Assert.Throws<ArgumentException>(() => ServerOptions.Load(args, Path.GetTempPath()));
@@ -61,6 +63,7 @@ public sealed class ServerOptionsTests
         { "tcp-max-per-client", "9" }, { "rrl-rate", "0" }, { "rrl-slip", "5" }, { "rrl-window", "4" },
         { "rrl-exempt", "10.0.0.0/8" }, { "cookie-secret", "000102030405060708090A0B0C0D0E0F" },
         { "cookie-secret-previous", "0F0E0D0C0B0A09080706050403020100" }, { "log-level", "Debug" },
+        { "metrics", "127.0.0.1:9153" },
     };
 
     [Theory]
@@ -73,7 +76,7 @@ public sealed class ServerOptionsTests
             var none = new System.Collections.Hashtable();
             string Describe(ServerOptions o) => string.Join("|", o.Database, o.ZonesFolder, o.Control, o.LockTimeout, string.Join(",", o.Listen), o.Port,
                 o.TcpIdleTimeout, o.TcpMaxConnections, o.TcpMaxPerClient, o.LogLevel, o.RrlRate, o.RrlSlip, o.RrlWindow, string.Join(",", o.RrlExempt),
-                o.CookieSecret is null ? "" : Convert.ToHexString(o.CookieSecret), o.CookieSecretPrevious is null ? "" : Convert.ToHexString(o.CookieSecretPrevious));
+                o.CookieSecret is null ? "" : Convert.ToHexString(o.CookieSecret), o.CookieSecretPrevious is null ? "" : Convert.ToHexString(o.CookieSecretPrevious), o.Metrics);
             string defaults = Describe(ServerOptions.Load([], folder, none));
             string fromCommandLine = Describe(ServerOptions.Load([$"--{key}", value], folder, none));
             var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (key is "listen" or "rrl-exempt" ? "__0" : "");

@@ -21,6 +21,7 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Off unless a test is about it: the suites send bursts of identical queries from 127.0.0.1.</summary>
     public int RrlRate { get; init; }
     public IReadOnlyList<(string Name, string Text)> ExtraZones { get; init; } = [];
+    public IPEndPoint? Metrics { get; init; }
 
     public ValueTask InitializeAsync()
     {
@@ -41,6 +42,7 @@ public class ServerFixture : IAsyncLifetime
             Answer = Answer,
             RrlRate = RrlRate,
             UdpBatching = UdpBatching,
+            Metrics = Metrics,
         }, new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;
     }

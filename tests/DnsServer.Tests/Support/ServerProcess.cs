@@ -50,8 +50,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>A natively published server binary instead of the build output run by dotnet.</summary>
-    public static Task<ServerProcess> StartNativeAsync(string binary, string database, string zonesFolder) =>
-        StartAsync(binary, ["--db", database, "--zones", zonesFolder, "--listen", "127.0.0.1", "--port", "0"]);
+    public static Task<ServerProcess> StartNativeAsync(string binary, string database, string zonesFolder, params string[] extra) =>
+        StartAsync(binary, ["--db", database, "--zones", zonesFolder, "--listen", "127.0.0.1", "--port", "0", .. extra]);
 
     private static async Task<ServerProcess> StartAsync(string program, string[] arguments)
     {

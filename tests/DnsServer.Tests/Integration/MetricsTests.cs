@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using MiniDns.Tests.Support;
+using MiniDns.Wire;
+
+namespace MiniDns.Tests.Integration;
+
+/// <summary>--metrics: the counters of <c>minidns stats</c>, in Prometheus's text format, read from the loops on each scrape.</summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task A_scrape_shows_every_counter_with_its_help_and_the_values_stats_shows()
+    {
+        int port = MetricsScrape.FreePort();
+        var server = new ServerFixture { Metrics = new IPEndPoint(IPAddress.Loopback, port) };
+        await server.InitializeAsync();
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Connect(server.EndPoint);
+            var cancel = TestContext.Current.CancellationToken;
+            await socket.SendAsync(QueryBytes.Build("www.example.test.", RecordType.A), cancel);
+            await socket.SendAsync(QueryBytes.Build("www.example.org.", RecordType.AAAA), cancel);
+            await RawDns.ReceiveAsync(socket);
+            await RawDns.ReceiveAsync(socket);
+            await RawDns.TcpAsync(server.EndPoint, QueryBytes.Build("www.example.test.", RecordType.A));
+
+            var first = await MetricsScrape.GetAsync(port);
+            Assert.Equal(2, first.Value("minidns_queries_total{transport=\"udp\"}"));
+            Assert.Equal(1, first.Value("minidns_queries_total{transport=\"tcp\"}"));
+            Assert.Equal(2, first.Value("minidns_responses_total{rcode=\"noerror\"}"));
+            Assert.Equal(1, first.Value("minidns_refused_total{reason=\"no_zone\"}"));
+            Assert.Equal(2, first.Value("minidns_questions_total{type=\"a\"}"));
+            Assert.Equal(1, first.Value("minidns_questions_total{type=\"aaaa\"}"));
+            Assert.Equal(1, first.Value("minidns_tcp_connections_total"));
+            Assert.Contains("# HELP minidns_queries_total Messages received", first.Text);
+            Assert.Contains("# TYPE minidns_refused_total counter", first.Text);
+            // Every counter stats shows is on the endpoint, with the same value.
+            foreach (var sample in server.Host.Counters.Samples())
+            {
+                string series = $"minidns_{sample.Metric.Replace('.', '_')}_total" + (sample.Label is null ? "" : $"{{{sample.Label}=\"{sample.LabelValue}\"}}");
+                Assert.Equal(sample.Value, first.Value(series));
+            }
+
+            // Counters only grow, scrape after scrape, as the loops count.
+            await socket.SendAsync(QueryBytes.Build("www.example.test.", RecordType.A), cancel);
+            await RawDns.ReceiveAsync(socket);
+            var second = await MetricsScrape.GetAsync(port);
+            Assert.Equal(3, second.Value("minidns_queries_total{transport=\"udp\"}"));
+            Assert.Equal(3, second.Value("minidns_questions_total{type=\"a\"}"));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_metrics_port_in_use_stops_the_start_with_one_line()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var server = new ServerFixture { Metrics = new IPEndPoint(IPAddress.Loopback, port) };
+        var error = await Assert.ThrowsAsync<IOException>(async () => await server.InitializeAsync());
+        Assert.StartsWith($"--metrics 127.0.0.1:{port}: ", error.Message);
+        Directory.Delete(server.Folder, recursive: true);
+    }
+}
