@@ -53,6 +53,41 @@ public static class CorpusSeeds
                 responses.Add(answer[..length]);
         }
         Write(folder, "message", responses);
+
+        Write(folder, "control", ControlFrames(zones.First(z => z.Records.Any(r => r.Type == RecordType.A))));
+    }
+
+    // Every kind of request the CLI sends, a reply, and frames the server must refuse, each length-prefixed.
+    private static IEnumerable<byte[]> ControlFrames(MasterFile zone)
+    {
+        var origin = zone.Origin!;
+        var records = zone.Records.Select(Control.WireRecord.From).ToList();
+        var www = zone.Records.First(r => r.Type == RecordType.A);
+        Control.ControlRequest[] requests =
+        [
+            new() { Command = Control.ControlCommand.ZoneImport, Zones = [new Control.WireZone(origin, records)], Replace = true },
+            new() { Command = Control.ControlCommand.ZoneEdit, Zones = [new Control.WireZone(origin, records)], Serial = 1 },
+            new() { Command = Control.ControlCommand.RecordAdd, Name = www.Owner, Type = www.Type, Data = www.Data, Ttl = 60 },
+            new() { Command = Control.ControlCommand.Apply, Edits = [Control.WireEdit.From(RecordEdit.Set(www.Owner, www.Type, [www.Data], 30, "stdin:1")), Control.WireEdit.From(RecordEdit.Remove(www.Owner, null, null))] },
+            new() { Command = Control.ControlCommand.ZoneAdd, Name = origin, NameServers = [origin], Admin = origin, Ttl = 300 },
+            new() { Command = Control.ControlCommand.ZoneSoa, Name = origin, Soa = new SoaFields(origin, null, 1, 2, 3, 4, 5) },
+            new() { Command = Control.ControlCommand.ZoneSerial, Name = origin, Policy = "unixtime", Bump = true },
+            new() { Command = Control.ControlCommand.Status },
+            new() { Command = Control.ControlCommand.ZoneList, Version = 99 },
+        ];
+        foreach (var request in requests)
+            yield return Framed(Control.ControlProtocol.Encode(request));
+        yield return Framed(Control.ControlProtocol.Encode(new Control.ControlReply { Records = records, Changes = [1, 0], Error = "store", Messages = ["a refusal"] }));
+        yield return Framed("{\"version\":1,\"command\":\"record add\",\"name\":\"wA==\",\"type\":1,\"data\":\"AAAA\"}"u8.ToArray());
+        yield return [0, 0, 0, 9, (byte)'{'];
+    }
+
+    private static byte[] Framed(byte[] body)
+    {
+        var frame = new byte[4 + body.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)body.Length);
+        body.CopyTo(frame, 4);
+        return frame;
     }
 
     private static readonly string[] Snippets =

@@ -9,6 +9,7 @@ public static class FuzzTargets
         new MasterFileTarget(),
         new NameBlockTarget(),
         new MessageTarget(),
+        new ControlFrameTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
