@@ -6,11 +6,9 @@ using MiniDns.Zones;
 using Serilog;
 using Serilog.Events;
 
-if (args.Contains("--help") || args.Contains("-h"))
-{
-    Console.WriteLine(ServerOptions.Usage);
-    return 0;
-}
+var commandLine = ServerCommandLine.Parse(args);
+if (commandLine.Errors.Count == 0 && commandLine.Action is not null)
+    return commandLine.Invoke(); // --help, --version
 
 ServerOptions options;
 try

@@ -46,54 +46,17 @@ public sealed record ServerOptions
     /// <summary>What answers each message; tests put in one that throws.</summary>
     internal AnswerMessage Answer { get; init; } = QueryProcessor.Process;
 
-    public const string Usage = """
-        Usage: dotnet run --project src/DnsServer -- [options]
-
-          --db PATH                   LiteDB zone store (default minidns.db)
-          --zones DIR                 zone files imported when the store is empty (default zones)
-          --control PATH              control socket for minidns (default: the store's path + .ctl)
-          --lock-timeout SECONDS      wait this long for the store while minidns holds it (default 10)
-          --listen ADDR               address to listen on; repeat for several (default 0.0.0.0 and ::)
-          --port N                    UDP and TCP port (default 53; 0 picks a free one)
-          --tcp-idle-timeout SECONDS  close TCP connections idle, or unable to send an answer, this
-                                      long (default 10)
-          --tcp-max-connections N     concurrent TCP connections (default 512); at the cap the
-                                      longest-idle one is closed for a new one
-          --tcp-max-per-client N      concurrent TCP connections of one client address (default 64)
-          --rrl-rate N                UDP responses a second per client prefix and answer (default
-                                      200, as NSD; 0 turns rate limiting off); TCP is never limited
-          --rrl-slip N                every Nth limited response goes out as an empty TC=1 reply
-                                      (default 2; 0 drops them all)
-          --rrl-window SECONDS        the rate is averaged over this long (default 15)
-          --rrl-exempt CIDR           clients never limited; repeat for several
-          --cookie-secret HEX         DNS cookie secret, 32 hex digits, the same on every server
-                                      behind one address (default: a random one at each start)
-          --cookie-secret-previous HEX  the secret before a rotation, still accepted
-          --log-level LEVEL           Verbose, Debug, Information, Warning, Error (default Information)
-
-        The same settings come from appsettings.json ("tcp-idle-timeout": 5) and MINIDNS_* variables
-        (MINIDNS_TCP_IDLE_TIMEOUT=5; a repeated option as MINIDNS_LISTEN__0, MINIDNS_LISTEN__1).
-        """;
-
-    private static readonly string[] Keys = ["db", "zones", "control", "lock-timeout", "listen", "port", "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "rrl-rate", "rrl-slip", "rrl-window", "rrl-exempt", "cookie-secret", "cookie-secret-previous", "log-level", "metrics"];
-
     /// <summary>Reads the options; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
     public static ServerOptions Load(string[] args, string? baseDirectory = null, System.Collections.IDictionary? environment = null)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(baseDirectory ?? Directory.GetCurrentDirectory())
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddInMemoryCollection(EnvironmentSettings(environment ?? Environment.GetEnvironmentVariables()))
-            .AddCommandLine(NormalizeArguments(args))
-            .Build();
+        var commandLine = new ConfigurationBuilder().AddInMemoryCollection(ServerCommandLine.Values(ServerCommandLine.Parse(args))).Build();
+        var variables = new ConfigurationBuilder().AddInMemoryCollection(EnvironmentSettings(environment ?? Environment.GetEnvironmentVariables())).Build();
+        var file = new ConfigurationBuilder().SetBasePath(baseDirectory ?? Directory.GetCurrentDirectory()).AddJsonFile("appsettings.json", optional: true).Build();
+        var configuration = new ConfigurationBuilder().AddConfiguration(file).AddConfiguration(variables).AddConfiguration(commandLine).Build();
+        IConfiguration[] precedence = [commandLine, variables, file];
 
         var defaults = new ServerOptions();
-        var listen = configuration.GetSection("listen");
-        var addresses = listen.Value is { } single
-            ? [single]
-            : listen.GetChildren().Select(c => c.Value).OfType<string>().ToArray();
-        var exempt = configuration.GetSection("rrl-exempt");
-        var exemptText = exempt.Value is { } one ? [one] : exempt.GetChildren().Select(c => c.Value).OfType<string>().ToArray();
+        var addresses = List(precedence, "listen");
         return new ServerOptions
         {
             Database = configuration["db"] ?? defaults.Database,
@@ -110,10 +73,27 @@ public sealed record ServerOptions
             RrlRate = ParseInt(configuration, "rrl-rate", defaults.RrlRate, 0, 1_000_000),
             RrlSlip = ParseInt(configuration, "rrl-slip", defaults.RrlSlip, 0, 100),
             RrlWindow = ParseInt(configuration, "rrl-window", defaults.RrlWindow, 1, 3600),
-            RrlExempt = exemptText.Select(ParseNetwork).ToArray(),
+            RrlExempt = List(precedence, "rrl-exempt").Select(ParseNetwork).ToArray(),
             CookieSecret = ParseSecret(configuration, "cookie-secret"),
             CookieSecretPrevious = ParseSecret(configuration, "cookie-secret-previous"),
         };
+    }
+
+    // A repeated option comes whole from the one source that gives it first (command line, variables, file):
+    // "--listen ::1" replaces the file's list rather than overwriting its first entry. A single value
+    // ("listen": "::1", MINIDNS_LISTEN=::1) is a list of one.
+    private static string[] List(IConfiguration[] precedence, string key)
+    {
+        foreach (var source in precedence)
+        {
+            var section = source.GetSection(key);
+            if (section.Value is { } single)
+                return [single];
+            var values = section.GetChildren().Select(c => c.Value).OfType<string>().ToArray();
+            if (values.Length > 0)
+                return values;
+        }
+        return [];
     }
 
     // MINIDNS_TCP_IDLE_TIMEOUT is --tcp-idle-timeout: '_' for '-', and '__' for the index of a repeated
@@ -128,44 +108,10 @@ public sealed record ServerOptions
                 continue;
             var parts = name[prefix.Length..].ToLowerInvariant().Split("__");
             string key = parts[0].Replace('_', '-');
-            if (!Keys.Contains(key) || parts.Length > 2)
+            if (!ServerCommandLine.Keys.Contains(key) || parts.Length > 2)
                 continue;
             yield return new(parts.Length == 2 ? $"{key}:{parts[1]}" : key, variable.Value as string);
         }
-    }
-
-    // "--listen A --listen B" would overwrite each other in configuration: number repeats as listen:0, listen:1.
-    private static string[] NormalizeArguments(string[] args)
-    {
-        var result = new List<string>();
-        int listenIndex = 0, exemptIndex = 0;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string arg = args[i];
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
-                throw new ArgumentException($"unexpected argument '{arg}'");
-            string key = arg[2..], value;
-            int equals = key.IndexOf('=', StringComparison.Ordinal);
-            if (equals >= 0)
-            {
-                value = key[(equals + 1)..];
-                key = key[..equals];
-            }
-            else
-            {
-                if (i + 1 >= args.Length)
-                    throw new ArgumentException($"--{key} needs a value");
-                value = args[++i];
-            }
-            if (!Keys.Contains(key))
-                throw new ArgumentException($"unknown option --{key}");
-            if (key == "listen")
-                key = $"listen:{listenIndex++}";
-            else if (key == "rrl-exempt")
-                key = $"rrl-exempt:{exemptIndex++}";
-            result.Add($"--{key}={value}");
-        }
-        return [.. result];
     }
 
     private static IPAddress ParseAddress(string text) =>

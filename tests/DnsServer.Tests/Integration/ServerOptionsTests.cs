@@ -43,11 +43,13 @@ public sealed class ServerOptionsTests
     }
 
     [Theory]
-    [InlineData(new[] { "--prot", "53" }, "unknown option --prot")]
-    [InlineData(new[] { "--port" }, "--port needs a value")]
+    [InlineData(new[] { "--prot", "53" }, "Unrecognized command or argument '--prot'")]
+    [InlineData(new[] { "--port" }, "Required argument missing for option: '--port'")]
+    [InlineData(new[] { "--port", "1", "--port", "2" }, "Option '--port' expects a single argument but 2 were provided")]
     [InlineData(new[] { "--port", "x" }, "--port: 'x' is not a number from 0 to 65535")]
     [InlineData(new[] { "--listen", "localhost" }, "--listen: 'localhost' is not an IP address")]
-    [InlineData(new[] { "stray" }, "unexpected argument 'stray'")]
+    [InlineData(new[] { "stray" }, "Unrecognized command or argument 'stray'")]
+    [InlineData(new[] { "--listen", "127.0.0.1", "::1" }, "Unrecognized command or argument '::1'")]
     [InlineData(new[] { "--metrics", "9153" }, "--metrics: '9153' is not ADDRESS:PORT (e.g. 127.0.0.1:9153 or [::1]:9153)")]
     [InlineData(new[] { "--metrics", "127.0.0.1" }, "--metrics: '127.0.0.1' is not ADDRESS:PORT (e.g. 127.0.0.1:9153 or [::1]:9153)")]
     public void Bad_options_say_what_is_wrong(string[] args, string message)
@@ -92,6 +94,37 @@ public sealed class ServerOptionsTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public void A_repeated_option_comes_whole_from_the_highest_source_that_gives_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("minidns-options-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "appsettings.json"), """{ "listen": ["127.0.0.2", "127.0.0.3", "127.0.0.4"], "rrl-exempt": ["10.0.0.0/8", "10.1.0.0/16"] }""");
+            var none = new System.Collections.Hashtable();
+            Assert.Equal([IPAddress.Parse("127.0.0.2"), IPAddress.Parse("127.0.0.3"), IPAddress.Parse("127.0.0.4")], ServerOptions.Load([], folder, none).Listen);
+            Assert.Equal([IPAddress.IPv6Loopback], ServerOptions.Load(["--listen", "::1"], folder, none).Listen);
+            var variables = new System.Collections.Hashtable { ["MINIDNS_RRL_EXEMPT"] = "192.0.2.0/24" };
+            Assert.Equal([IPNetwork.Parse("192.0.2.0/24")], ServerOptions.Load([], folder, variables).RrlExempt);
+            Assert.Equal([IPNetwork.Parse("198.51.100.0/24")], ServerOptions.Load(["--rrl-exempt", "198.51.100.0/24"], folder, variables).RrlExempt);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Help_lists_every_option()
+    {
+        var help = new StringWriter();
+        ServerCommandLine.Parse(["--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = help });
+        var tested = EveryOption().Select(row => row.Data.Item1).ToArray();
+        foreach (var key in tested)
+            Assert.Contains($"--{key} <", help.ToString());
+        Assert.Equal(ServerCommandLine.Keys.Order(), tested.Order());
     }
 
     [Fact]

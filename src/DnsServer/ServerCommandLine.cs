@@ -1,0 +1,77 @@
+using System.CommandLine;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// The server's command line, parsed by System.CommandLine. Every option is named by the key it also has in
+/// appsettings.json and as a MINIDNS_* variable; what the command line gives goes into configuration above those
+/// two, so a value is checked in one place (<see cref="ServerOptions.Load"/>) whichever source it came from.
+/// </summary>
+internal static class ServerCommandLine
+{
+    private sealed record Setting(string Key, string ValueName, string Help, bool Repeats = false);
+
+    private static readonly Setting[] Settings =
+    [
+        new("db", "PATH", "LiteDB zone store (default minidns.db)"),
+        new("zones", "DIR", "zone files imported when the store is empty (default zones)"),
+        new("control", "PATH", "control socket for minidns (default: the store's path + .ctl)"),
+        new("lock-timeout", "SECONDS", "wait this long for the store while minidns holds it (default 10)"),
+        new("listen", "ADDR", "address to listen on; repeat for several (default 0.0.0.0 and ::)", Repeats: true),
+        new("port", "N", "UDP and TCP port (default 53; 0 picks a free one)"),
+        new("tcp-idle-timeout", "SECONDS", "close TCP connections idle, or unable to send an answer, this long (default 10)"),
+        new("tcp-max-connections", "N", "concurrent TCP connections (default 512); at the cap the longest-idle one is closed for a new one"),
+        new("tcp-max-per-client", "N", "concurrent TCP connections of one client address (default 64)"),
+        new("rrl-rate", "N", "UDP responses a second per client prefix and answer (default 200, as NSD; 0 turns rate limiting off); TCP is never limited"),
+        new("rrl-slip", "N", "every Nth limited response goes out as an empty TC=1 reply (default 2; 0 drops them all)"),
+        new("rrl-window", "SECONDS", "the rate is averaged over this long (default 15)"),
+        new("rrl-exempt", "CIDR", "clients never limited; repeat for several", Repeats: true),
+        new("cookie-secret", "HEX", "DNS cookie secret, 32 hex digits, the same on every server behind one address (default: a random one at each start)"),
+        new("cookie-secret-previous", "HEX", "the secret before a rotation, still accepted"),
+        new("metrics", "ADDR:PORT", "serve the counters for Prometheus at http://ADDR:PORT/metrics (default off)"),
+        new("log-level", "LEVEL", "Verbose, Debug, Information, Warning, Error (default Information)"),
+    ];
+
+    /// <summary>The option names, which are also the configuration keys.</summary>
+    public static IEnumerable<string> Keys => Settings.Select(s => s.Key);
+
+    /// <summary>Options given more than once are numbered in configuration (listen:0, listen:1), as in JSON arrays.</summary>
+    public static bool Repeats(string key) => Settings.Any(s => s.Key == key && s.Repeats);
+
+    public static ParseResult Parse(string[] args) => Build().Parse(args);
+
+    /// <summary>What the command line set, as configuration keys and values; throws <see cref="ArgumentException"/> on bad syntax.</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> Values(ParseResult parsed)
+    {
+        if (parsed.Errors.Count > 0)
+            throw new ArgumentException(parsed.Errors[0].Message.TrimEnd('.'));
+        foreach (var option in parsed.CommandResult.Command.Options)
+        {
+            if (parsed.GetResult(option) is not { Implicit: false } given || !Settings.Any(s => "--" + s.Key == option.Name))
+                continue;
+            string key = option.Name[2..];
+            for (int i = 0; i < given.Tokens.Count; i++)
+                yield return new(Repeats(key) ? $"{key}:{i}" : key, given.Tokens[i].Value);
+        }
+    }
+
+    private static RootCommand Build()
+    {
+        var root = new RootCommand("""
+            MiniDns server: answers for the zones in its LiteDB store, which it owns while it runs (minidns edits
+            them through the control socket).
+
+            Every option can also be set in appsettings.json ("tcp-idle-timeout": 5) or as a MINIDNS_* variable
+            (MINIDNS_TCP_IDLE_TIMEOUT=5; a repeated option as MINIDNS_LISTEN__0, MINIDNS_LISTEN__1); the command
+            line wins over the variables, and they over the file.
+            """);
+        foreach (var setting in Settings)
+        {
+            Option option = setting.Repeats
+                ? new Option<string[]>("--" + setting.Key) { HelpName = setting.ValueName, Description = setting.Help, Arity = ArgumentArity.OneOrMore }
+                : new Option<string>("--" + setting.Key) { HelpName = setting.ValueName, Description = setting.Help };
+            root.Options.Add(option);
+        }
+        return root;
+    }
+}
