@@ -23,4 +23,11 @@ public static class SerialPolicy
         };
         return SoaSerial.IsAfter(candidate, current) ? candidate : current + 1;
     }
+
+    /// <summary>
+    /// The serial for new content of a zone (an import with --replace, <c>zone edit</c>): the content's own when
+    /// it is after the stored one (the user moved it), else the next by the policy.
+    /// </summary>
+    public static uint ForContent(string policy, uint current, uint given, DateTime utcNow) =>
+        SoaSerial.IsAfter(given, current) ? given : Next(policy, current, utcNow);
 }

@@ -5,26 +5,20 @@ using MiniDns.Zones;
 namespace MiniDns.Storage;
 
 /// <summary>
-/// The zone store: one LiteDB file owned by one process at a time. The process takes the store's OS lock
-/// (<see cref="StoreLock"/>) before LiteDB opens the file, and LiteDB runs in direct (exclusive) mode; the
-/// running server is the owner, and <c>minidns</c> reaches it over the control socket. Collections:
-/// <c>zones</c> (origin, serial, record count, block count); <c>blocks</c>, each holding the names of one
-/// zone that hash to it with their records (<see cref="NameBlock"/>), so an edit rewrites a few kilobytes
-/// and a load reads a few thousand documents; <c>changes</c>, the names the last edits touched; and
-/// <c>meta</c>, whose change counter every edit bumps in the same transaction. Safe to call from several
-/// threads: calls run one at a time. The only code that knows LiteDB.
+/// The zone store: one LiteDB file owned by one process at a time (<see cref="StoreFile"/>: its lock, its
+/// transactions, its change counter); the running server is the owner, and <c>minidns</c> reaches it over the
+/// control socket. Collections: <c>zones</c> (origin, serial, serial policy, record count, block count);
+/// <c>blocks</c>, the zones' names and records (<see cref="ZoneBlocks"/>); <c>changes</c>, what the last edits
+/// touched (<see cref="ChangeJournal"/>). What an edit may do to a name is decided by
+/// <see cref="RecordEditRules"/>; this class reads, asks, and writes in one transaction. Safe to call from
+/// several threads: calls run one at a time.
 /// </summary>
-public sealed partial class ZoneStore : IZoneStore
+public sealed class ZoneStore : IZoneStore
 {
-    private const string ChangeCounterId = "changes";
-    private readonly LiteDatabase _db;
+    private readonly StoreFile _file;
     private readonly ILiteCollection<BsonDocument> _zones;
-    private readonly ILiteCollection<BsonDocument> _blocks;
-    private readonly ILiteCollection<BsonDocument> _meta;
-    private readonly ILiteCollection<BsonDocument> _changes;
-    private readonly List<(string Zone, string? Name)> _touched = [];
-    private readonly StoreLock _lock;
-    private readonly Lock _gate = new();
+    private readonly ZoneBlocks _blocks;
+    private readonly ChangeJournal _journal;
 
     /// <summary>
     /// Opens the store under <paramref name="held"/>, the lock this process took for it, or takes the
@@ -32,34 +26,26 @@ public sealed partial class ZoneStore : IZoneStore
     /// </summary>
     public ZoneStore(string path, StoreLock? held = null)
     {
-        Path = System.IO.Path.GetFullPath(path);
-        _lock = held ?? StoreLock.Acquire(path, TimeSpan.Zero);
+        _file = new StoreFile(path, held);
         try
         {
-            RefuseForeignFile(Path);
-            _db = Guard(() => new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct }));
-            _zones = _db.GetCollection("zones");
-            _blocks = _db.GetCollection("blocks");
-            _meta = _db.GetCollection("meta");
-            _changes = _db.GetCollection("changes");
-            Guard(() => _blocks.EnsureIndex("z"));
+            _zones = _file.Collection("zones");
+            var blocks = _file.Collection("blocks");
+            _blocks = new ZoneBlocks(_zones, blocks);
+            _journal = new ChangeJournal(_file.Collection("changes"));
+            Guard(() => blocks.EnsureIndex("z"));
         }
         catch
         {
-            _db?.Dispose();
-            _lock.Dispose();
+            _file.Dispose();
             throw;
         }
     }
 
-    public string Path { get; }
+    public string Path => _file.Path;
 
     /// <summary>The change counter: any committed edit makes it larger.</summary>
-    public long ReadChangeCounter() => Guard(() =>
-    {
-        var doc = _meta.FindById(ChangeCounterId);
-        return doc is null ? 0 : doc["value"].AsInt64;
-    });
+    public long ReadChangeCounter() => _file.ChangeCounter;
 
     public bool IsEmpty => Guard(() => _zones.Count() == 0);
 
@@ -71,25 +57,13 @@ public sealed partial class ZoneStore : IZoneStore
     {
         long version = 0;
         var builders = new Dictionary<string, ZoneBuilder>(StringComparer.Ordinal);
-        Guard(() =>
+        _file.ReadCommitted(() =>
         {
-            _db.BeginTrans();
-            try
-            {
-                version = ReadChangeCounter();
-                foreach (var zone in _zones.FindAll())
-                    builders[zone["_id"].AsString] = new ZoneBuilder(ParseName(zone["_id"].AsString), zone["records"].AsInt32);
-                foreach (var doc in _blocks.FindAll())
-                {
-                    if (builders.TryGetValue(doc["z"].AsString, out var builder))
-                        NameBlock.AddTo(doc["d"].AsBinary, builder);
-                }
-                return version;
-            }
-            finally
-            {
-                _db.Rollback();
-            }
+            version = ReadChangeCounter();
+            foreach (var zone in _zones.FindAll())
+                builders[zone["_id"].AsString] = new ZoneBuilder(ParseName(zone["_id"].AsString), zone["records"].AsInt32);
+            _blocks.AddTo(builders);
+            return version;
         });
         // The read leaves LiteDB's page cache and documents behind as garbage, much of it large objects that
         // only a full collection frees: freeing it before the zones' arrays are made keeps the peak down
@@ -98,6 +72,254 @@ public sealed partial class ZoneStore : IZoneStore
         GC.Collect();
         return new ZoneSnapshot(builders.Values.Select(b => b.ToZone()).ToList(), version);
     }
+
+    /// <summary>TTL of a record added to a new RRset when none is given.</summary>
+    public const uint DefaultTtl = RecordEditRules.DefaultTtl;
+
+    // A query is read to the end inside the call: a cursor left open would outlive the store's gate.
+    public IReadOnlyList<ZoneSummary> ListZones() => Guard(() => _zones.FindAll()
+        .Select(z => new ZoneSummary(z["_id"].AsString, (uint)z["serial"].AsInt64, z["records"].AsInt32))
+        .OrderBy(z => z.Origin, StringComparer.Ordinal)
+        .ToList());
+
+    /// <summary>The origin of the zone that holds <paramref name="name"/> (the longest match), or null.</summary>
+    public byte[]? FindZone(ReadOnlySpan<byte> name)
+    {
+        var lower = DnsName.ToLowerCopy(name);
+        byte[]? best = null;
+        foreach (var zone in Guard(() => _zones.FindAll().Select(z => ParseName(z["_id"].AsString)).ToList()))
+        {
+            if (DnsName.IsSubdomainOf(lower, zone) && (best is null || zone.Length > best.Length))
+                best = zone;
+        }
+        return best;
+    }
+
+    /// <summary>Creates a zone with its SOA (MNAME = the first name server) and NS records.</summary>
+    public void AddZone(byte[] origin, IReadOnlyList<byte[]> nameServers, byte[] admin, uint ttl)
+    {
+        origin = DnsName.ToLowerCopy(origin);
+        var records = RecordEditRules.NewZone(origin, nameServers, admin, ttl, Today);
+        if (FindZone(origin) is { } existing && existing.Length == origin.Length)
+            throw new ZoneStoreException($"zone {NameText.Format(origin)} exists already");
+        ImportZones([new ZoneContent(origin, records)], replace: false);
+    }
+
+    /// <summary>Removes a zone and all its records; false when there is no such zone.</summary>
+    public bool RemoveZone(byte[] origin)
+    {
+        string key = NameText.Format(DnsName.ToLowerCopy(origin));
+        return Write(() =>
+        {
+            if (!_zones.Delete(key))
+                return false;
+            _blocks.DeleteZone(key);
+            _journal.TouchZone(key);
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// Adds one record. A record that is there already changes nothing; a TTL given for an existing RRset
+    /// applies to the whole set (RFC 2181 5.2). Refused: a name outside every zone, an SOA (zone add makes
+    /// it), and anything that breaks <see cref="ZoneRules"/> such as a CNAME beside other data.
+    /// </summary>
+    public EditOutcome AddRecord(byte[] owner, ushort type, byte[] data, uint? ttl) =>
+        Apply([RecordEdit.Add(owner, type, data, ttl)])[0] > 0 ? EditOutcome.Written : EditOutcome.Unchanged;
+
+    /// <summary>
+    /// Removes the records of a name, of one type, or one record; returns how many. Refused: removing the
+    /// apex SOA or the last apex NS, which would leave a zone that cannot be served.
+    /// </summary>
+    public int RemoveRecords(byte[] owner, ushort? type, byte[]? data) =>
+        Apply([RecordEdit.Remove(owner, type, data)])[0];
+
+    /// <summary>
+    /// Applies edits in one transaction, all or none, with one serial bump per zone they change; returns
+    /// what each changed (records added or removed; for a set, 1 when it changed). A refusal names the
+    /// edit's source ("file:line") when it has one, and nothing is written.
+    /// </summary>
+    public IReadOnlyList<int> Apply(IReadOnlyList<RecordEdit> edits)
+    {
+        var changed = new int[edits.Count];
+        Write(() =>
+        {
+            var deltas = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < edits.Count; i++)
+            {
+                try
+                {
+                    changed[i] = ApplyOne(edits[i], deltas);
+                }
+                catch (ZoneStoreException e) when (edits[i].Source is { } source)
+                {
+                    throw new ZoneStoreException($"{source}: {e.Message}", e);
+                }
+            }
+            foreach (var (zone, delta) in deltas)
+                BumpSerial(zone, delta);
+            return deltas.Count > 0;
+        });
+        return changed;
+    }
+
+    // One edit inside the transaction: writes the name's new records and notes the zone's record delta.
+    private int ApplyOne(RecordEdit edit, Dictionary<string, int> deltas)
+    {
+        RecordEditRules.CheckShape(edit);
+        var owner = DnsName.ToLowerCopy(edit.Owner);
+        var origin = FindZone(owner) ?? throw NotInAnyZone(owner);
+        string zone = NameText.Format(origin);
+        var existing = _blocks.ReadName(zone, owner);
+        if (RecordEditRules.Apply(edit, owner, origin, existing) is not var (after, changed))
+            return 0;
+        _blocks.WriteName(zone, owner, after);
+        _journal.TouchName(zone, NameText.Format(owner));
+        deltas[zone] = deltas.GetValueOrDefault(zone) + after.Count - existing.Count;
+        return changed;
+    }
+
+    /// <summary>Every record, or those of one zone (by its origin), or those of one name.</summary>
+    public IReadOnlyList<ZoneRecord> ListRecords(byte[]? zoneOrName) => Guard(() =>
+    {
+        IEnumerable<ZoneRecord> records;
+        if (zoneOrName is null)
+        {
+            records = _blocks.AllRecords();
+        }
+        else
+        {
+            var lower = DnsName.ToLowerCopy(zoneOrName);
+            string key = NameText.Format(lower);
+            records = _zones.FindById(key) is not null
+                ? _blocks.ZoneRecords(key)
+                : FindZone(lower) is { } origin ? _blocks.ReadName(NameText.Format(origin), lower) : [];
+        }
+        return (IReadOnlyList<ZoneRecord>)records
+            .OrderBy(r => r.Type != RecordType.SOA)
+            .ThenBy(r => r.OwnerText, StringComparer.Ordinal)
+            .ThenBy(r => r.Type)
+            .ThenBy(r => r.DataText, StringComparer.Ordinal)
+            .ToList();
+    });
+
+    // Every edit moves the serial forward by the zone's policy, so secondaries see the zone changed (RFC
+    // 1982, RFC 1996), and keeps the zone's record count.
+    // soaEdit changes the SOA record itself (zone soa) before the new serial goes in.
+    private void BumpSerial(string zone, int recordDelta, uint? serial = null, Func<ZoneRecord, ZoneRecord>? soaEdit = null)
+    {
+        var origin = ParseName(zone);
+        var apex = _blocks.ReadName(zone, origin);
+        var soa = apex.FirstOrDefault(r => r.Type == RecordType.SOA)
+            ?? throw new ZoneStoreException($"zone {zone} has no SOA record in the store");
+        var doc = _zones.FindById(zone);
+        uint next = serial ?? SerialPolicy.Next(PolicyOf(doc), SoaSerial.Read(soa.Data), DateTime.UtcNow);
+        var edited = soaEdit?.Invoke(soa) ?? soa;
+        edited = edited with { Data = SoaSerial.With(edited.Data, next) };
+        _blocks.WriteName(zone, origin, apex.Select(r => r.Type == RecordType.SOA ? edited : r).ToList());
+        _journal.TouchName(zone, zone);
+        doc["serial"] = (long)next;
+        doc["records"] = doc["records"].AsInt32 + recordDelta;
+        _zones.Update(doc);
+    }
+
+    private static string PolicyOf(BsonDocument zone) => zone["policy"].IsString ? zone["policy"].AsString : SerialPolicy.Date;
+
+    /// <summary>The zone's serial and serial policy.</summary>
+    public (uint Serial, string Policy) ReadSerial(byte[] origin) => Guard(() =>
+    {
+        var doc = _zones.FindById(NameText.Format(DnsName.ToLowerCopy(origin))) ?? throw NoZone(origin);
+        return ((uint)doc["serial"].AsInt64, PolicyOf(doc));
+    });
+
+    /// <summary>
+    /// Keeps a new serial policy for the zone, and/or moves its serial: to <paramref name="set"/>, which must
+    /// be after the current one in serial arithmetic (secondaries would not follow a step back), or, with
+    /// <paramref name="bump"/>, by the policy.
+    /// </summary>
+    public (uint Serial, string Policy) SetSerial(byte[] origin, string? policy, uint? set, bool bump)
+    {
+        if (policy is not null && !SerialPolicy.All.Contains(policy))
+            throw new ZoneStoreException($"'{policy}' is not a serial policy ({string.Join(", ", SerialPolicy.All)})");
+        string zone = NameText.Format(DnsName.ToLowerCopy(origin));
+        Write(() =>
+        {
+            var doc = _zones.FindById(zone) ?? throw NoZone(origin);
+            uint current = (uint)doc["serial"].AsInt64;
+            if (set is { } wanted && !SoaSerial.IsAfter(wanted, current))
+                throw new ZoneStoreException($"serial {wanted} is not after {current} (RFC 1982): secondaries would not take it");
+            bool changed = false;
+            if (policy is not null && policy != PolicyOf(doc))
+            {
+                doc["policy"] = policy;
+                _zones.Update(doc);
+                changed = true;
+            }
+            if (set is not null || bump)
+            {
+                BumpSerial(zone, 0, set);
+                changed = true;
+            }
+            return changed;
+        });
+        return ReadSerial(origin);
+    }
+
+    /// <summary>
+    /// Changes SOA fields (null: kept) with the serial moved by the policy; returns the new SOA data.
+    /// MNAME and RNAME are wire names.
+    /// </summary>
+    public byte[] EditSoa(byte[] origin, SoaFields fields)
+    {
+        var apex = DnsName.ToLowerCopy(origin);
+        string zone = NameText.Format(apex);
+        Write(() =>
+        {
+            _ = _zones.FindById(zone) ?? throw NoZone(origin);
+            BumpSerial(zone, 0, null, soa => soa with { Data = fields.ApplyTo(soa.Data), Ttl = fields.Ttl ?? soa.Ttl });
+            return true;
+        });
+        return Guard(() => _blocks.ReadName(zone, apex).First(r => r.Type == RecordType.SOA).Data);
+    }
+
+    private static ZoneStoreException NoZone(byte[] origin) => new($"there is no zone {NameText.Format(DnsName.ToLowerCopy(origin))}");
+
+    private static ZoneStoreException NotInAnyZone(byte[] name) =>
+        new($"{NameText.Format(name)} is not inside any zone in the store");
+
+    /// <summary>
+    /// What changed after <paramref name="version"/>, read in one transaction with the content of every
+    /// touched name, or null when the log no longer covers that far back (the caller loads everything).
+    /// </summary>
+    public StoreChanges? ReadChangesSince(long version) => _file.ReadCommitted(() =>
+    {
+        long current = ReadChangeCounter();
+        if (_journal.TouchedSince(version, current) is not { } touched)
+            return null;
+        var zones = new Dictionary<string, ZoneChange>(StringComparer.Ordinal);
+        foreach (var (zone, name) in touched)
+        {
+            if (!zones.TryGetValue(zone, out var change))
+                zones[zone] = change = new ZoneChange(ParseName(zone));
+            if (name is null)
+                change.Whole = true;
+            else
+                change.Names.Add(name);
+        }
+        foreach (var (key, change) in zones)
+        {
+            bool exists = _zones.FindById(key) is not null;
+            if (change.Whole)
+                change.AllRecords = exists ? _blocks.ZoneRecords(key) : null;
+            else
+                foreach (var name in change.Names)
+                {
+                    var wire = ParseName(name);
+                    change.NameRecords[wire] = _blocks.ReadName(key, wire);
+                }
+        }
+        return new StoreChanges(current, zones);
+    });
 
     /// <summary>Stores one zone; see <see cref="ImportZones"/>.</summary>
     public void ImportZone(byte[] origin, IReadOnlyList<ZoneRecord> records, bool replace) =>
@@ -120,9 +342,9 @@ public sealed partial class ZoneStore : IZoneStore
                 {
                     if (!replace)
                         throw new ZoneStoreException($"zone {key} exists already (use --replace to swap its content)");
-                    uint old = (uint)existing["serial"].AsInt64;
-                    if (!SoaSerial.IsAfter(serial, old))
-                        records = WithSerial(records, SerialPolicy.Next(PolicyOf(existing), old, DateTime.UtcNow));
+                    uint old = (uint)existing["serial"].AsInt64, next = SerialPolicy.ForContent(PolicyOf(existing), old, serial, DateTime.UtcNow);
+                    if (next != serial)
+                        records = WithSerial(records, next);
                 }
                 WriteZone(key, records);
             }
@@ -145,7 +367,7 @@ public sealed partial class ZoneStore : IZoneStore
             uint current = (uint)doc["serial"].AsInt64;
             if (current != baseSerial)
                 throw new ZoneStoreException($"zone {key} changed while it was being edited (serial {baseSerial}, now {current}): nothing applied");
-            next = SoaSerial.IsAfter(given, current) ? given : SerialPolicy.Next(PolicyOf(doc), current, DateTime.UtcNow);
+            next = SerialPolicy.ForContent(PolicyOf(doc), current, given, DateTime.UtcNow);
             WriteZone(key, WithSerial(content.Records, next));
             return true;
         });
@@ -185,10 +407,10 @@ public sealed partial class ZoneStore : IZoneStore
     {
         var existing = _zones.FindById(key);
         if (existing is not null)
-            _blocks.DeleteMany(Query.EQ("z", key));
-        TouchZone(key);
+            _blocks.DeleteZone(key);
+        _journal.TouchZone(key);
         var names = records.GroupBy(r => r.Owner, NameComparer.Instance).ToList();
-        int blocks = BlockCountFor(names.Count);
+        int blocks = ZoneBlocks.BlockCountFor(names.Count);
         var doc = new BsonDocument
         {
             ["_id"] = key,
@@ -199,7 +421,7 @@ public sealed partial class ZoneStore : IZoneStore
         if (existing is not null && existing["policy"].IsString)
             doc["policy"] = existing["policy"];
         _zones.Upsert(doc);
-        WriteBlocks(key, names.Select(g => (g.Key, (IReadOnlyList<ZoneRecord>)g.ToList())), blocks);
+        _blocks.WriteBlocks(key, names.Select(g => (g.Key, (IReadOnlyList<ZoneRecord>)g.ToList())), blocks);
     }
 
     private static IReadOnlyList<ZoneRecord> WithSerial(IReadOnlyList<ZoneRecord> records, uint serial) =>
@@ -219,45 +441,6 @@ public sealed partial class ZoneStore : IZoneStore
         return parsed.Length;
     }
 
-    /// <summary>
-    /// Runs an edit in one transaction with the change counter bump; commits only when the edit says it wrote,
-    /// so an edit that changes nothing leaves the file as it was.
-    /// </summary>
-    private bool Write(Func<bool> edit)
-    {
-        lock (_gate)
-            return WriteInTransaction(edit);
-    }
-
-    private bool WriteInTransaction(Func<bool> edit)
-    {
-        Guard(() => _db.BeginTrans());
-        _touched.Clear();
-        try
-        {
-            if (!edit())
-            {
-                _db.Rollback();
-                return false;
-            }
-            long next = ReadChangeCounter() + 1;
-            _meta.Upsert(new BsonDocument { ["_id"] = ChangeCounterId, ["value"] = next });
-            LogChanges(next);
-            _db.Commit();
-            return true;
-        }
-        catch (Exception e) when (e is ZoneStoreException or ZoneDataException)
-        {
-            _db.Rollback();
-            throw;
-        }
-        catch (Exception e)
-        {
-            _db.Rollback();
-            throw Unreadable(e);
-        }
-    }
-
     /// <summary>The day used for date-based serials; UTC so every editor agrees.</summary>
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 
@@ -266,58 +449,14 @@ public sealed partial class ZoneStore : IZoneStore
             ? DnsName.ToLowerCopy(name)
             : throw new ZoneStoreException($"the store holds a bad name '{text}': {error}");
 
-    // LiteDB "repairs" a file it does not recognise (it truncated a 20,000-byte file to 16,384 in a test):
-    // a file that is not empty must carry LiteDB's header mark before LiteDB may open it.
-    private static void RefuseForeignFile(string path)
-    {
-        var info = new FileInfo(path);
-        if (!info.Exists || info.Length == 0)
-            return;
-        ReadOnlySpan<byte> mark = "** This is a LiteDB file **"u8;
-        const int markOffset = 32; // after the 32-byte page header of page 0
-        var head = new byte[markOffset + mark.Length];
-        int read;
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        }
-        catch (IOException e)
-        {
-            throw new ZoneStoreException($"{path} cannot be read: {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new ZoneStoreException($"{path} cannot be read: {e.Message}", e);
-        }
-        if (read < head.Length || !head.AsSpan(markOffset).SequenceEqual(mark))
-            throw new ZoneStoreException($"{path} is not a readable MiniDns store: it is not a LiteDB file (left untouched)");
-    }
+    private T Guard<T>(Func<T> operation) => _file.Read(operation);
 
-    /// <summary>
-    /// LiteDB reports a damaged file with whatever exception its reader trips on (format errors, casts,
-    /// out-of-range dates); the operator gets one message naming the file instead.
-    /// </summary>
-    private T Guard<T>(Func<T> operation)
+    // Every edit's transaction starts a fresh list of what it touched, logged under its change counter.
+    private bool Write(Func<bool> edit) => _file.Write(() =>
     {
-        try
-        {
-            lock (_gate)
-                return operation();
-        }
-        catch (Exception e) when (e is not (ZoneStoreException or ZoneDataException or OutOfMemoryException))
-        {
-            throw Unreadable(e);
-        }
-    }
+        _journal.Begin();
+        return edit();
+    }, _journal.Log);
 
-    private ZoneStoreException Unreadable(Exception e) =>
-        new($"{Path} is not a readable MiniDns store: {e.Message}", e);
-
-    public void Dispose()
-    {
-        lock (_gate)
-            _db.Dispose();
-        _lock.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }

@@ -1,0 +1,119 @@
+using MiniDns.Wire;
+using MiniDns.Zones;
+
+namespace MiniDns.Storage;
+
+/// <summary>
+/// What a record edit does to one name's records, and what it may not do: pure, so the rules are tested
+/// without a store. The store reads the name's records, asks here for the records after the edit, and
+/// writes them; a refusal is a <see cref="ZoneStoreException"/> whose message the user sees.
+/// </summary>
+public static class RecordEditRules
+{
+    /// <summary>TTL of a record added to a new RRset when none is given.</summary>
+    public const uint DefaultTtl = 3600;
+
+    /// <summary>
+    /// Refuses an edit whose shape is wrong before any zone is looked up: an add names a type and one
+    /// record, a set a type and records, a remove at most one record (with its type); SOA records are made
+    /// by <c>zone add</c>, and question-only types (ANY, AXFR…) are never stored.
+    /// </summary>
+    public static void CheckShape(RecordEdit edit)
+    {
+        bool shapeFits = edit.Kind switch
+        {
+            RecordEditKind.Add => edit.Type is not null && edit.Data.Count == 1,
+            RecordEditKind.Set => edit.Type is not null && edit.Data.Count > 0,
+            RecordEditKind.Remove => edit.Data.Count <= 1 && (edit.Data.Count == 0 || edit.Type is not null),
+            _ => false,
+        };
+        if (!shapeFits)
+            throw new ZoneStoreException($"a {edit.Kind.ToString().ToLowerInvariant()} edit of {NameText.Format(edit.Owner)} needs a type and {(edit.Kind == RecordEditKind.Remove ? "at most one record" : "record data")}");
+        if (edit.Kind == RecordEditKind.Remove)
+            return;
+        if (edit.Type == RecordType.SOA)
+            throw new ZoneStoreException("the SOA record is made by 'zone add' and kept by MiniDns; it cannot be added");
+        if (edit.Type == 0 || RecordType.IsQuestionOnly(edit.Type!.Value))
+            throw new ZoneStoreException($"{RecordType.ToText(edit.Type.Value)} cannot be stored in a zone");
+    }
+
+    /// <summary>
+    /// The name's records after <paramref name="edit"/> and how many it changed (records added or removed;
+    /// 1 for a changed set), or null when it changes nothing. An add of a record that is there with the
+    /// set's TTL changes nothing; a TTL given applies to the whole RRset (RFC 2181 5.2). Refused: removing
+    /// the apex SOA or the last apex NS, and any result <see cref="ZoneRules.CheckOwner"/> rejects (a CNAME
+    /// beside other data, …). <paramref name="owner"/> is lower case and inside <paramref name="origin"/>.
+    /// </summary>
+    public static (List<ZoneRecord> After, int Changed)? Apply(RecordEdit edit, byte[] owner, byte[] origin, IReadOnlyList<ZoneRecord> existing)
+    {
+        CheckShape(edit);
+        bool apex = owner.Length == origin.Length;
+        List<ZoneRecord> after;
+        int changed;
+        switch (edit.Kind)
+        {
+            case RecordEditKind.Add:
+            {
+                ushort type = edit.Type!.Value;
+                var data = edit.Data[0];
+                var set = existing.Where(r => r.Type == type).ToList();
+                uint setTtl = edit.Ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
+                bool present = set.Any(r => r.Data.AsSpan().SequenceEqual(data));
+                if (present && set.All(r => r.Ttl == setTtl))
+                    return null;
+                after = existing.Select(r => r.Type == type ? r with { Ttl = setTtl } : r).ToList();
+                if (!present)
+                    after.Add(new ZoneRecord(owner, type, setTtl, data));
+                changed = 1;
+                break;
+            }
+            case RecordEditKind.Set:
+            {
+                ushort type = edit.Type!.Value;
+                var set = existing.Where(r => r.Type == type).ToList();
+                uint setTtl = edit.Ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
+                var records = edit.Data.DistinctBy(d => Convert.ToHexString(d)).Select(d => new ZoneRecord(owner, type, setTtl, d)).ToList();
+                if (records.Count == set.Count && records.All(set.Contains))
+                    return null;
+                after = [.. existing.Where(r => r.Type != type), .. records];
+                changed = 1;
+                break;
+            }
+            default:
+            {
+                var doomed = existing.Where(r => (edit.Type is null || r.Type == edit.Type) && (edit.Data.Count == 0 || r.Data.AsSpan().SequenceEqual(edit.Data[0]))).ToList();
+                if (doomed.Count == 0)
+                    return null;
+                if (apex && doomed.Any(r => r.Type == RecordType.SOA))
+                    throw new ZoneStoreException($"the SOA of {NameText.Format(origin)} cannot be removed (remove the zone instead)");
+                after = existing.Except(doomed).ToList();
+                changed = doomed.Count;
+                break;
+            }
+        }
+        if (apex && existing.Any(r => r.Type == RecordType.NS) && !after.Any(r => r.Type == RecordType.NS))
+            throw new ZoneStoreException($"the last NS records of {NameText.Format(origin)} cannot be removed: a zone needs a name server");
+        var errors = ZoneRules.CheckOwner(origin, after);
+        if (errors.Count > 0)
+            throw new ZoneStoreException(errors[0]);
+        return (after, changed);
+    }
+
+    /// <summary>
+    /// The records of a new zone: its SOA (MNAME the first name server, serial by date, NSD's and BIND's
+    /// usual timers) and one NS record per distinct name server.
+    /// </summary>
+    public static List<ZoneRecord> NewZone(byte[] origin, IReadOnlyList<byte[]> nameServers, byte[] admin, uint ttl, DateOnly today)
+    {
+        if (nameServers.Count == 0)
+            throw new ZoneStoreException("a zone needs at least one name server (--ns)");
+        var soa = new List<byte>();
+        soa.AddRange(nameServers[0]);
+        soa.AddRange(admin);
+        foreach (uint value in (uint[])[SoaSerial.DateBased(today), 7200, 3600, 1_209_600, 300])
+            soa.AddRange([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
+        var records = new List<ZoneRecord> { new(origin, RecordType.SOA, ttl, [.. soa]) };
+        records.AddRange(nameServers.Distinct(NameComparer.Instance).Select(ns => new ZoneRecord(origin, RecordType.NS, ttl, ns)));
+        return records;
+    }
+}
