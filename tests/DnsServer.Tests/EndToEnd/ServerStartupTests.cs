@@ -10,7 +10,19 @@ public sealed class ServerStartupTests
     {
         var result = await ProcessRunner.RunAsync("dotnet", [ServerProcess.ServerDll, "--prot", "53"]);
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("unknown option --prot", result.Error);
+        Assert.Equal("minidns-server: Unrecognized command or argument '--prot' (see --help)", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Help_and_version_print_and_exit_0()
+    {
+        var help = await ProcessRunner.RunAsync("dotnet", [ServerProcess.ServerDll, "--help"]);
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--tcp-idle-timeout <SECONDS>", help.Output);
+        Assert.Contains("MINIDNS_TCP_IDLE_TIMEOUT", help.Output);
+        var version = await ProcessRunner.RunAsync("dotnet", [ServerProcess.ServerDll, "--version"]);
+        Assert.Equal(0, version.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.Output.Trim());
     }
 
     [Fact]
