@@ -14,6 +14,12 @@ public sealed class ResponsePlan
     /// <summary>Why the answer is FORMERR or REFUSED, for the counters.</summary>
     public ResponseReason Reason { get; set; }
     public bool Authoritative { get; set; }
+
+    /// <summary>RA: the client may recurse here (RFC 1035 4.1.1); set only for clients on the allow list.</summary>
+    public bool RecursionAvailable { get; set; }
+
+    /// <summary>An Extended DNS Error to send in OPT (RFC 8914) when the client speaks EDNS; null: none.</summary>
+    public ExtendedError? ExtendedError { get; set; }
     public ResponseSection Answer { get; } = new();
     public ResponseSection Authority { get; } = new();
     public ResponseSection Additional { get; } = new();
@@ -33,6 +39,8 @@ public sealed class ResponsePlan
         Rcode = ResponseCode.NoError;
         Reason = ResponseReason.None;
         Authoritative = false;
+        RecursionAvailable = false;
+        ExtendedError = null;
         Answer.Clear();
         Authority.Clear();
         Additional.Clear();

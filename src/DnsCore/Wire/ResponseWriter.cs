@@ -21,11 +21,13 @@ public static class ResponseWriter
     public static int Write(ReadOnlySpan<byte> request, DnsQuery query, ResponsePlan plan, int limit, Span<byte> buffer, NameCompressor compressor)
     {
         bool edns = query.HasEdns;
-        int optLength = OptLength + (query.ResponseCookieLength > 0 ? 4 + query.ResponseCookieLength : 0);
+        int optLength = OptLength + (query.ResponseCookieLength > 0 ? 4 + query.ResponseCookieLength : 0) + (plan.ExtendedError?.OptionLength ?? 0);
         var writer = new MessageWriter(buffer, edns ? limit - optLength : limit, compressor);
         ushort flags = (ushort)(HeaderFlags.QR | (query.Flags & (HeaderFlags.OpcodeMask | HeaderFlags.RD)));
         if (plan.Authoritative)
             flags |= HeaderFlags.AA;
+        if (plan.RecursionAvailable)
+            flags |= HeaderFlags.RA;
         flags |= (ushort)((ushort)plan.Rcode & HeaderFlags.RcodeMask);
 
         writer.WriteU16(query.Id);
@@ -62,7 +64,7 @@ public static class ResponseWriter
         {
             additionals++;
             writer.Limit += optLength;
-            WriteOpt(ref writer, query, plan.Rcode);
+            WriteOpt(ref writer, query, plan.Rcode, plan.ExtendedError);
         }
         writer.PatchU16(2, flags);
         writer.PatchU16(6, (ushort)answers);
@@ -124,8 +126,9 @@ public static class ResponseWriter
     }
 
     // RFC 6891 6.1.2: root owner, TYPE 41, CLASS = our payload size, TTL = extended RCODE | version | DO,
-    // RDLENGTH, then our COOKIE option when the client sent one (RFC 7873 5.2).
-    private static void WriteOpt(ref MessageWriter writer, DnsQuery query, ResponseCode rcode)
+    // RDLENGTH, then our COOKIE option when the client sent one (RFC 7873 5.2) and an Extended DNS Error
+    // when there is one (RFC 8914).
+    private static void WriteOpt(ref MessageWriter writer, DnsQuery query, ResponseCode rcode, ExtendedError? error)
     {
         writer.WriteU8(0);
         writer.WriteU16(RecordType.OPT);
@@ -134,12 +137,13 @@ public static class ResponseWriter
         writer.WriteU8(0);
         writer.WriteU16(query.DnssecOk ? (ushort)0x8000 : (ushort)0);
         int cookie = query.ResponseCookieLength;
-        writer.WriteU16(cookie > 0 ? (ushort)(4 + cookie) : (ushort)0);
+        writer.WriteU16((ushort)((cookie > 0 ? 4 + cookie : 0) + (error?.OptionLength ?? 0)));
         if (cookie > 0)
         {
             writer.WriteU16(QueryReader.CookieOption);
             writer.WriteU16((ushort)cookie);
             writer.WriteBytes(query.ResponseCookie.AsSpan(0, cookie));
         }
+        error?.Write(ref writer);
     }
 }

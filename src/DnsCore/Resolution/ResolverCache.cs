@@ -1,0 +1,255 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using MiniDns.Wire;
+
+namespace MiniDns.Resolution;
+
+/// <summary>
+/// The resolver's cache of RRsets and negative answers, bounded by bytes and evicting the least recently
+/// used. Keyed by type and lower-cased name, looked up by span: a hit on a receive loop allocates nothing.
+/// TTLs count down from the moment of storing; an expired entry is a miss. A TTL of 0 is never cached
+/// (RFC 1035 3.2.1). Safe for any number of readers and writers: calls run one at a time, and each is short.
+/// </summary>
+public sealed class ResolverCache
+{
+    private sealed class Entry(byte[] key)
+    {
+        public byte[] Key { get; } = key;
+        public CacheHitKind Kind;
+        public RRsetData? Set;
+        public RRsetData? Soa;
+        public CacheRank Rank;
+        public long ExpiresMs;
+        public int Size;
+        public Entry? Newer, Older;
+    }
+
+    private readonly Dictionary<byte[], Entry> _entries = new(KeyComparer.Instance);
+    private readonly Dictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
+    private readonly Func<long> _clockMs;
+    private readonly Lock _gate = new();
+    private Entry? _newest, _oldest;
+
+    public ResolverCache(ResolverCacheOptions options, Func<long>? clockMs = null)
+    {
+        Options = options;
+        _clockMs = clockMs ?? (() => Environment.TickCount64);
+        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public ResolverCacheOptions Options { get; }
+
+    public long Bytes { get; private set; }
+    public int Count { get { lock (_gate) return _entries.Count; } }
+    public long Hits { get; private set; }
+    public long Misses { get; private set; }
+    public long Evictions { get; private set; }
+
+    /// <summary>The live entry for the name and type: the set, a NODATA for the type, or an NXDOMAIN for the name.</summary>
+    public bool TryGet(ReadOnlySpan<byte> name, ushort type, out CacheHit hit)
+    {
+        Span<byte> key = stackalloc byte[2 + DnsName.MaxLength];
+        int length = WriteKey(name, type, key);
+        long now = _clockMs();
+        lock (_gate)
+        {
+            if ((Live(key[..length], now) ?? Live(WithType(key[..length], 0), now)) is { } entry)
+            {
+                Hits++;
+                Touch(entry);
+                hit = new CacheHit(entry.Kind, entry.Set, entry.Soa, TtlLeft(entry, now));
+                return true;
+            }
+            Misses++;
+        }
+        hit = default;
+        return false;
+    }
+
+    /// <summary>A live positive set, for the resolver's own use (NS and addresses of servers); not counted as a hit.</summary>
+    public RRsetData? GetSet(ReadOnlySpan<byte> name, ushort type)
+    {
+        Span<byte> key = stackalloc byte[2 + DnsName.MaxLength];
+        int length = WriteKey(name, type, key);
+        lock (_gate)
+            return Live(key[..length], _clockMs()) is { Kind: CacheHitKind.Positive } entry ? entry.Set!.WithTtl(TtlLeft(entry, _clockMs())) : null;
+    }
+
+    /// <summary>Keeps a set for its TTL (within the floor and ceiling) unless a live set of a higher rank is there.</summary>
+    public void Store(RRsetData set, CacheRank rank)
+    {
+        uint ttl = Math.Clamp(set.Ttl, Options.MinTtl, Options.MaxTtl);
+        if (set.Ttl == 0 || ttl == 0 || set.Count == 0)
+            return;
+        Put(set.Owner, set.Type, CacheHitKind.Positive, set.WithTtl(ttl), null, rank, ttl);
+    }
+
+    /// <summary>
+    /// Keeps a negative answer (RFC 2308 5): NXDOMAIN for the name (<paramref name="type"/> 0) or NODATA for
+    /// the type, for <paramref name="ttl"/> (the SOA's TTL or MINIMUM, the lower) within the negative ceiling.
+    /// </summary>
+    public void StoreNegative(ReadOnlySpan<byte> name, ushort type, RRsetData? soa, uint ttl)
+    {
+        ttl = Math.Min(Math.Max(ttl, Options.MinTtl), Options.MaxNegativeTtl);
+        if (ttl == 0)
+            return;
+        Put(DnsName.ToLowerCopy(name), type, type == 0 ? CacheHitKind.NxDomain : CacheHitKind.NoData, null, soa?.WithTtl(ttl), CacheRank.Authoritative, ttl);
+    }
+
+    /// <summary>Drops every entry, or those of one name, or of a name and everything below it; returns how many.</summary>
+    public int Flush(ReadOnlySpan<byte> name = default, bool subtree = false)
+    {
+        var lower = name.IsEmpty ? null : DnsName.ToLowerCopy(name);
+        lock (_gate)
+        {
+            var doomed = _entries.Values.Where(e => lower is null || Matches(e.Key, lower, subtree)).ToList();
+            foreach (var entry in doomed)
+                Remove(entry);
+            return doomed.Count;
+        }
+    }
+
+    /// <summary>The live entries (of one name, or below it), for <c>minidns cache dump</c>: "name TTL type data" lines.</summary>
+    public IReadOnlyList<string> Dump(ReadOnlySpan<byte> name = default, bool subtree = false)
+    {
+        var lower = name.IsEmpty ? null : DnsName.ToLowerCopy(name);
+        long now = _clockMs();
+        var lines = new List<string>();
+        lock (_gate)
+        {
+            foreach (var entry in _entries.Values)
+            {
+                if (entry.ExpiresMs <= now || lower is not null && !Matches(entry.Key, lower, subtree))
+                    continue;
+                uint left = TtlLeft(entry, now);
+                string owner = NameText.Format(entry.Key.AsSpan(2));
+                ushort type = BinaryPrimitives.ReadUInt16BigEndian(entry.Key);
+                if (entry.Kind == CacheHitKind.Positive)
+                    foreach (var data in entry.Set!.Records)
+                        lines.Add($"{owner} {left} IN {RecordType.ToText(type)} {RdataText.Format(type, data)}");
+                else
+                    lines.Add($"{owner} {left} IN {(type == 0 ? "ANY" : RecordType.ToText(type))} ; {(entry.Kind == CacheHitKind.NxDomain ? "NXDOMAIN" : "NODATA")}");
+            }
+        }
+        lines.Sort(StringComparer.Ordinal);
+        return lines;
+    }
+
+    private void Put(byte[] owner, ushort type, CacheHitKind kind, RRsetData? set, RRsetData? soa, CacheRank rank, uint ttl)
+    {
+        var key = new byte[2 + owner.Length];
+        WriteKey(owner, type, key);
+        long now = _clockMs();
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(key, out var entry))
+            {
+                if (entry.ExpiresMs > now && entry.Rank > rank)
+                    return;
+                Bytes -= entry.Size;
+                Unlink(entry);
+            }
+            else
+            {
+                entry = new Entry(key);
+                _entries[key] = entry;
+            }
+            entry.Kind = kind;
+            entry.Set = set;
+            entry.Soa = soa;
+            entry.Rank = rank;
+            entry.ExpiresMs = now + ttl * 1000L;
+            entry.Size = 160 + key.Length + (set?.Size ?? 0) + (soa?.Size ?? 0);
+            Bytes += entry.Size;
+            LinkNewest(entry);
+            while (Bytes > Options.MaxBytes && _oldest is { } oldest && oldest != entry)
+            {
+                Remove(oldest);
+                Evictions++;
+            }
+        }
+    }
+
+    private Entry? Live(ReadOnlySpan<byte> key, long now)
+    {
+        if (!_bySpan.TryGetValue(key, out var entry))
+            return null;
+        if (entry.ExpiresMs > now)
+            return entry;
+        Remove(entry);
+        return null;
+    }
+
+    private static uint TtlLeft(Entry entry, long now) => (uint)((entry.ExpiresMs - now + 999) / 1000);
+
+    private static Span<byte> WithType(Span<byte> key, ushort type)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(key, type);
+        return key;
+    }
+
+    private static int WriteKey(ReadOnlySpan<byte> name, ushort type, Span<byte> key)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(key, type);
+        name.CopyTo(key[2..]);
+        DnsName.ToLower(key.Slice(2, name.Length));
+        return 2 + name.Length;
+    }
+
+    private static bool Matches(byte[] key, byte[] name, bool subtree) =>
+        subtree ? DnsName.IsSubdomainOf(key.AsSpan(2), name) : key.AsSpan(2).SequenceEqual(name);
+
+    private void Touch(Entry entry)
+    {
+        if (entry == _newest)
+            return;
+        Unlink(entry);
+        LinkNewest(entry);
+    }
+
+    private void Remove(Entry entry)
+    {
+        Unlink(entry);
+        _entries.Remove(entry.Key);
+        Bytes -= entry.Size;
+    }
+
+    private void LinkNewest(Entry entry)
+    {
+        entry.Older = _newest;
+        entry.Newer = null;
+        if (_newest is not null)
+            _newest.Newer = entry;
+        _newest = entry;
+        _oldest ??= entry;
+    }
+
+    private void Unlink(Entry entry)
+    {
+        if (entry.Newer is not null)
+            entry.Newer.Older = entry.Older;
+        else if (_newest == entry)
+            _newest = entry.Older;
+        if (entry.Older is not null)
+            entry.Older.Newer = entry.Newer;
+        else if (_oldest == entry)
+            _oldest = entry.Newer;
+        entry.Newer = entry.Older = null;
+    }
+
+    private sealed class KeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+        public int GetHashCode(byte[] key) => GetHashCode((ReadOnlySpan<byte>)key);
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
+        }
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+    }
+}

@@ -1,0 +1,13 @@
+namespace MiniDns.Resolution;
+
+/// <summary>
+/// The cache's bounds: its size in bytes (users of entry-count limits cannot tell what a count costs), and
+/// the floor and ceilings of the TTLs it keeps (Unbound's cache-min-ttl, cache-max-ttl, cache-max-negative-ttl).
+/// </summary>
+public sealed record ResolverCacheOptions
+{
+    public long MaxBytes { get; init; } = 64L << 20;
+    public uint MaxTtl { get; init; } = 86400;
+    public uint MaxNegativeTtl { get; init; } = 3600;
+    public uint MinTtl { get; init; }
+}

@@ -1,0 +1,296 @@
+using System.Net;
+using MiniDns.Resolution;
+using MiniDns.Wire;
+using static MiniDns.Tests.Resolution.CraftedReply;
+using static MiniDns.Tests.Support.WireName;
+
+namespace MiniDns.Tests.Resolution;
+
+/// <summary>Iteration from the root over fake servers that run the real authoritative code (<see cref="Hierarchy"/>).</summary>
+public sealed class ResolverTests
+{
+    private long _nowMs = 1_000_000;
+    private readonly FakeUpstream _upstream = Hierarchy.Build();
+    private readonly ResolverCache _cache;
+    private readonly Resolver _resolver;
+
+    public ResolverTests()
+    {
+        _cache = new ResolverCache(new ResolverCacheOptions(), () => _nowMs);
+        _resolver = NewResolver(new ResolverOptions { RootHints = Hierarchy.Hints });
+    }
+
+    private Resolver NewResolver(ResolverOptions options) => new(_cache, _upstream, options, new ServerSelection(() => _nowMs));
+
+    private Task<ResolverAnswer> Resolve(string name, ushort type) => Resolve(_resolver, name, type);
+
+    private static Task<ResolverAnswer> Resolve(Resolver resolver, string name, ushort type) =>
+        resolver.ResolveAsync(Name(name), type, TestContext.Current.CancellationToken);
+
+    private static string Answer(ResolverAnswer resolution) =>
+        string.Join("\n", resolution.Answer.SelectMany(set => set.Records.ToArrays().Select(d => $"{NameText.Format(set.Owner)} {set.Ttl} {RecordType.ToText(set.Type)} {RdataText.Format(set.Type, d)}")));
+
+    [Fact]
+    public async Task A_third_level_name_is_found_from_the_root_down()
+    {
+        var result = await Resolve("news.cctv.com.", RecordType.A);
+
+        Assert.Equal(ResponseCode.NoError, result.Rcode);
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(result));
+        Assert.Equal(1, _upstream.Asked(Hierarchy.Root));
+        Assert.Equal(1, _upstream.Asked(Hierarchy.Com));
+        Assert.Equal(1, _upstream.Asked(Hierarchy.Cctv));
+    }
+
+    [Fact]
+    public async Task Qname_minimisation_shows_each_zone_only_one_label_more()
+    {
+        await Resolve("news.cctv.com.", RecordType.A);
+        Assert.Equal(["com. IN A", "cctv.com. IN A", "news.cctv.com. IN A"], _upstream.Log.Select(l => l.Question));
+
+        var upstream = Hierarchy.Build();
+        var full = new Resolver(new ResolverCache(new ResolverCacheOptions()), upstream, new ResolverOptions { RootHints = Hierarchy.Hints, QnameMinimisation = false });
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(await Resolve(full, "news.cctv.com.", RecordType.A)));
+        Assert.Equal(["news.cctv.com. IN A", "news.cctv.com. IN A", "news.cctv.com. IN A"], upstream.Log.Select(l => l.Question));
+    }
+
+    [Fact]
+    public async Task A_second_question_is_answered_from_the_cache_with_the_ttl_counted_down_and_fetched_again_after_expiry()
+    {
+        await Resolve("news.cctv.com.", RecordType.A);
+        int asked = _upstream.Total;
+
+        _nowMs += 100_000;
+        var again = await Resolve("news.cctv.com.", RecordType.A);
+        Assert.Equal("news.cctv.com. 200 A 192.0.2.10", Answer(again));
+        Assert.Equal(asked, _upstream.Total);
+
+        _nowMs += 201_000;
+        var expired = await Resolve("news.cctv.com.", RecordType.A);
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(expired));
+        Assert.Equal(asked + 1, _upstream.Total); // only the leaf: the delegations are still cached
+        Assert.Equal(1, _upstream.Asked(Hierarchy.Root));
+    }
+
+    [Fact]
+    public async Task A_cname_into_another_zone_is_followed_from_that_zone_s_own_servers()
+    {
+        var result = await Resolve("www.cctv.com.", RecordType.A);
+
+        Assert.Equal(ResponseCode.NoError, result.Rcode);
+        Assert.Equal("www.cctv.com. 300 CNAME www.a.shifen.baidu.com.\nwww.a.shifen.baidu.com. 120 A 192.0.2.20", Answer(result));
+        Assert.Contains(_upstream.Log, l => l.Question == "baidu.com. IN A" && l.Server.Equals(IPAddress.Parse(Hierarchy.Com)));
+    }
+
+    [Fact]
+    public async Task A_glueless_delegation_is_followed_by_looking_up_the_name_server()
+    {
+        var result = await Resolve("www.glueless.com.", RecordType.A);
+
+        Assert.Equal("www.glueless.com. 300 A 192.0.2.30", Answer(result));
+        Assert.Equal(2, _upstream.Asked(Hierarchy.Net)); // dns.net. (an empty non-terminal), then ns.dns.net.
+    }
+
+    [Fact]
+    public async Task A_child_zone_below_a_second_cut_is_found()
+    {
+        var result = await Resolve("deep.sub.cctv.com.", RecordType.TXT);
+        Assert.Equal("deep.sub.cctv.com. 300 TXT \"below the second cut\"", Answer(result));
+        Assert.Equal(1, _upstream.Asked(Hierarchy.Sub));
+    }
+
+    [Fact]
+    public async Task Nxdomain_and_nodata_come_back_with_the_soa_and_are_cached_for_the_soa_minimum()
+    {
+        var missing = await Resolve("nope.cctv.com.", RecordType.A);
+        Assert.Equal(ResponseCode.NxDomain, missing.Rcode);
+        Assert.Equal("cctv.com.", NameText.Format(missing.Soa!.Owner));
+        Assert.Equal(300u, missing.Soa.Ttl); // the lower of the SOA's TTL (600) and MINIMUM (300)
+
+        var empty = await Resolve("news.cctv.com.", RecordType.AAAA);
+        Assert.Equal(ResponseCode.NoError, empty.Rcode);
+        Assert.Empty(empty.Answer);
+        Assert.NotNull(empty.Soa);
+
+        int asked = _upstream.Total;
+        _nowMs += 299_000;
+        Assert.Equal(ResponseCode.NxDomain, (await Resolve("nope.cctv.com.", RecordType.MX)).Rcode);
+        Assert.Empty((await Resolve("news.cctv.com.", RecordType.AAAA)).Answer);
+        Assert.Equal(asked, _upstream.Total);
+
+        _nowMs += 2_000;
+        await Resolve("nope.cctv.com.", RecordType.A);
+        Assert.Equal(asked + 1, _upstream.Total);
+    }
+
+    [Fact]
+    public async Task A_lame_server_is_passed_over_for_the_next()
+    {
+        // com. gets a second server that refuses; whichever is tried first, the answer comes.
+        _upstream.Serve(Hierarchy.Root, """
+            $ORIGIN .
+            @ 86400 IN SOA a.root. h.root. 1 1800 900 604800 86400
+            @ 518400 IN NS a.root.
+            a.root. 518400 IN A 10.0.0.1
+            com. 172800 IN NS a.gtld.com.
+            com. 172800 IN NS lame.gtld.com.
+            a.gtld.com. 172800 IN A 10.0.0.2
+            lame.gtld.com. 172800 IN A 10.0.0.9
+            """);
+        _upstream.Handle("10.0.0.9", (query, _) => Build(query, ResponseCode.Refused, 0, [], [], []));
+
+        for (int i = 0; i < 3; i++)
+        {
+            _cache.Flush();
+            var result = await Resolve("news.cctv.com.", RecordType.A);
+            Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(result));
+        }
+        Assert.True(_upstream.Asked("10.0.0.9") <= 1, "the lame server is tried once, then sorted last");
+    }
+
+    [Fact]
+    public async Task A_server_that_never_answers_gives_servfail_with_an_extended_error()
+    {
+        _upstream.Handle(Hierarchy.Cctv, (_, _) => null);
+
+        var result = await Resolve("news.cctv.com.", RecordType.A);
+
+        Assert.Equal(ResponseCode.ServFail, result.Rcode);
+        Assert.Equal(ExtendedError.NoReachableAuthority, result.Error!.Code);
+        Assert.Contains("cctv.com.", result.Error.Text);
+    }
+
+    [Fact]
+    public async Task A_truncated_reply_is_fetched_again_over_tcp()
+    {
+        _upstream.Handle(Hierarchy.Cctv, (query, tcp) => tcp
+            ? Build(query, ResponseCode.NoError, HeaderFlags.AA, [A("news.cctv.com.", "192.0.2.99")], [], [])
+            : Build(query, ResponseCode.NoError, HeaderFlags.AA | HeaderFlags.TC, [], [], []));
+
+        var result = await Resolve("news.cctv.com.", RecordType.A);
+
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.99", Answer(result));
+        Assert.Contains(_upstream.Log, l => l.Tcp && l.Question == "news.cctv.com. IN A");
+    }
+
+    [Fact]
+    public async Task A_cname_loop_ends_in_servfail()
+    {
+        _upstream.Handle(Hierarchy.Cctv, (query, tcp) =>
+        {
+            MessageReader.TryRead(query, out var message, out _);
+            string name = NameText.Format(message.Questions[0].Name);
+            if (name is "com." or "cctv.com.")
+                return Build(query, ResponseCode.NoError, HeaderFlags.AA, [], [], []);
+            return Build(query, ResponseCode.NoError, HeaderFlags.AA,
+                [name.StartsWith("a.", StringComparison.Ordinal) ? Cname(name, "b.cctv.com.") : Cname(name, "a.cctv.com.")], [], []);
+        });
+
+        var result = await Resolve("a.cctv.com.", RecordType.A);
+
+        Assert.Equal(ResponseCode.ServFail, result.Rcode);
+        Assert.Equal("CNAME loop", result.Error!.Text);
+        Assert.True(_upstream.Total < 20);
+    }
+
+    [Fact]
+    public async Task A_delegation_loop_of_glueless_servers_ends_in_servfail_within_the_limits()
+    {
+        // loop1.com. is served by ns.loop2.com., and loop2.com. by ns.loop1.com.: neither can ever be found.
+        _upstream.Serve(Hierarchy.Com, """
+            $ORIGIN com.
+            @ 900 IN SOA a.gtld.com. h.com. 1 1800 900 604800 900
+            @ 172800 IN NS a.gtld.com.
+            a.gtld 172800 IN A 10.0.0.2
+            loop1 172800 IN NS ns.loop2.com.
+            loop2 172800 IN NS ns.loop1.com.
+            """);
+
+        var result = await Resolve("www.loop1.com.", RecordType.A);
+
+        Assert.Equal(ResponseCode.ServFail, result.Rcode);
+        Assert.NotNull(result.Error);
+        Assert.True(_upstream.Total <= new ResolverOptions().MaxUpstreamQueries, $"{_upstream.Total} upstream queries");
+    }
+
+    [Fact]
+    public async Task Replies_with_another_id_or_question_are_ignored()
+    {
+        _upstream.Forger = query =>
+        {
+            var forged = Build(query, ResponseCode.NoError, HeaderFlags.AA, [A("news.cctv.com.", "203.0.113.66")], [], []);
+            forged[0] ^= 0x5a; // a guessed ID
+            return forged;
+        };
+        var result = await Resolve("news.cctv.com.", RecordType.A);
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(result));
+
+        _cache.Flush();
+        _upstream.Forger = query =>
+        {
+            var other = QueryWithName(query, "evil.cctv.com.");
+            return Build(other, ResponseCode.NoError, HeaderFlags.AA, [A("evil.cctv.com.", "203.0.113.66")], [], []);
+        };
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(await Resolve("news.cctv.com.", RecordType.A)));
+        Assert.Empty(_cache.Dump(Name("evil.cctv.com.")));
+    }
+
+    [Fact]
+    public async Task Records_outside_the_servers_bailiwick_are_not_cached()
+    {
+        // The com. server answers a referral with glue for a name it has no say over, and cctv.com. answers
+        // with an extra record for another zone: neither goes into the cache.
+        _upstream.Handle(Hierarchy.Com, (query, _) => Build(query, ResponseCode.NoError, 0, [],
+            [NS("cctv.com.", "ns1.cctv.com.")], [A("ns1.cctv.com.", Hierarchy.Cctv), A("www.victim.org.", "203.0.113.66")]));
+        _upstream.Handle(Hierarchy.Cctv, (query, _) => Build(query, ResponseCode.NoError, HeaderFlags.AA,
+            [A("news.cctv.com.", "192.0.2.10"), A("mail.victim.org.", "203.0.113.67")], [], []));
+
+        var result = await Resolve("news.cctv.com.", RecordType.A);
+
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(result));
+        Assert.Empty(_cache.Dump(Name("org."), subtree: true));
+    }
+
+    [Fact]
+    public async Task Forwarders_are_asked_with_rd_and_a_dead_one_is_passed_over()
+    {
+        var upstream = new FakeUpstream();
+        upstream.Handle("192.0.2.53", (query, _) =>
+            (query[2] & (HeaderFlags.RD >> 8)) == 0 ? null : Build(query, ResponseCode.NoError, 0, [A("news.cctv.com.", "192.0.2.10")], [], []));
+        var options = new ResolverOptions
+        {
+            Forwarders = [new IPEndPoint(IPAddress.Parse("192.0.2.1"), 53), new IPEndPoint(IPAddress.Parse("192.0.2.53"), 53)],
+        };
+        var resolver = new Resolver(new ResolverCache(new ResolverCacheOptions()), upstream, options);
+
+        var result = await Resolve(resolver, "news.cctv.com.", RecordType.A);
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(result));
+        Assert.Equal(1, upstream.Asked("192.0.2.1"));
+
+        resolver.Cache.Flush();
+        await Resolve(resolver, "news.cctv.com.", RecordType.A);
+        Assert.Equal(1, upstream.Asked("192.0.2.1")); // slower (it timed out) so tried after the live one
+    }
+
+    [Fact]
+    public async Task A_forward_zone_sends_its_names_to_its_servers_and_the_rest_iterates()
+    {
+        _upstream.Handle("192.0.2.99", (query, _) => Build(query, ResponseCode.NoError, 0, [A("host.corp.example.", "10.1.2.3")], [], []));
+        var resolver = NewResolver(new ResolverOptions
+        {
+            RootHints = Hierarchy.Hints,
+            ForwardZones = [(Name("corp.example."), [new IPEndPoint(IPAddress.Parse("192.0.2.99"), 53)])],
+        });
+
+        Assert.Equal("host.corp.example. 300 A 10.1.2.3", Answer(await Resolve(resolver, "host.corp.example.", RecordType.A)));
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(await Resolve(resolver, "news.cctv.com.", RecordType.A)));
+        Assert.Equal(1, _upstream.Asked("192.0.2.99"));
+    }
+
+    private static byte[] QueryWithName(byte[] query, string name)
+    {
+        MessageReader.TryRead(query, out var message, out _);
+        var other = Support.QueryBytes.Build(name, message.Questions[0].Type, id: message.Id);
+        return other;
+    }
+}
