@@ -101,22 +101,39 @@ public sealed class ControlClient : IZoneStore
     {
         var replyTimeout = Max(MinReplyTimeout, _deadline - DateTime.UtcNow);
         using var timeout = new CancellationTokenSource(replyTimeout);
+        // A server at its connection cap answers "busy" and closes without reading: the write may fail
+        // (EPIPE) while the busy reply waits to be read, so a failed write still reads. Once the request went
+        // out whole, a lost reply leaves the outcome unknown, and the user is told so.
+        Exception? unsent = null;
         byte[]? frame;
         try
         {
             ControlProtocol.WriteFrameAsync(_stream, ControlProtocol.Encode(request), timeout.Token).GetAwaiter().GetResult();
-            frame = ControlProtocol.ReadFrameAsync(_stream, timeout.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            unsent = e;
         }
         catch (OperationCanceledException)
         {
-            throw new CliException($"the server on {Path} did not answer within {replyTimeout.TotalSeconds:0} s (is it stopped?)");
+            throw new CliException($"the server on {Path} did not take the request within {replyTimeout.TotalSeconds:0} s (is it stopped?): nothing was done");
         }
-        catch (Exception e) when (e is IOException or SocketException or ControlProtocolException)
+        try
         {
-            throw new CliException($"the server on {Path} did not answer: {e.Message}");
+            frame = ControlProtocol.ReadFrameAsync(_stream, timeout.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ControlProtocolException)
+        {
+            frame = null;
+            if (unsent is null)
+                throw new CliException(e is OperationCanceledException
+                    ? $"the server on {Path} took the request but did not answer within {replyTimeout.TotalSeconds:0} s: whether it was carried out is unknown (see its log)"
+                    : $"the server on {Path} took the request but did not answer ({e.Message}): whether it was carried out is unknown (see its log)", outcomeUnknown: true);
         }
         if (frame is null)
-            throw new CliException($"the server on {Path} closed the connection without answering (see its log)");
+            throw unsent is not null
+                ? new CliException($"the server on {Path} did not take the request ({unsent.Message}): nothing was done")
+                : new CliException($"the server on {Path} closed the connection without answering: whether the request was carried out is unknown (see its log)", outcomeUnknown: true);
         ControlReply reply;
         try
         {
@@ -126,10 +143,13 @@ public sealed class ControlClient : IZoneStore
         {
             throw new CliException(e.Message);
         }
+        if (unsent is not null && reply.Error != ControlReply.Busy)
+            throw new CliException($"the server on {Path} did not take the request ({unsent.Message}): nothing was done");
         return reply.Error switch
         {
             null or ControlReply.Busy => reply,
             "store" => throw new ZoneStoreException(string.Join("; ", reply.Messages ?? [])),
+            "changed" => throw new ZoneChangedException(string.Join("; ", reply.Messages ?? [])),
             "data" => throw new ZoneDataException(reply.Messages ?? []),
             _ => throw new CliException($"the server refused the request: {string.Join("; ", reply.Messages ?? [])}"),
         };
@@ -152,10 +172,11 @@ public sealed class ControlClient : IZoneStore
         Zones = zones.Select(WireZone.From).ToList(),
     });
 
-    public uint EditZone(ZoneContent content, uint baseSerial) => Send(new ControlRequest
+    public uint EditZone(ZoneContent content, uint baseSerial, string baseDigest) => Send(new ControlRequest
     {
         Command = ControlCommand.ZoneEdit,
         Serial = baseSerial,
+        Digest = baseDigest,
         Zones = [WireZone.From(content)],
     }).Serial ?? 0;
 

@@ -172,7 +172,9 @@ public sealed class ControlListener : IAsyncDisposable
                     reply = new ControlReply { Error = "protocol", Messages = [e.Message] };
                     close = true;
                 }
-                await ControlProtocol.WriteFrameAsync(stream, ControlProtocol.Encode(reply), idle.Token);
+                // Not bound to the stop: a request that was carried out is answered even while the server stops.
+                using (var writing = new CancellationTokenSource(IdleTimeout))
+                    await ControlProtocol.WriteFrameAsync(stream, ControlProtocol.Encode(reply), writing.Token);
                 if (close)
                     return;
             }

@@ -18,13 +18,22 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
         try
         {
             var reply = Execute(request);
-            if (reply.Written)
+            if (!reply.Written)
+                return reply;
+            try
+            {
                 await PublishAsync(cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                // Committed, but the server is stopping: the client still hears that it was stored.
+                return reply with { Messages = ["the edit is stored; the server is stopping and serves it from its next start"] };
+            }
             return reply;
         }
         catch (ZoneStoreException e)
         {
-            return new ControlReply { Error = "store", Messages = [e.Message] };
+            return new ControlReply { Error = e is ZoneChangedException ? "changed" : "store", Messages = [e.Message] };
         }
         catch (ZoneDataException e)
         {
@@ -49,7 +58,7 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
                 return new ControlReply { Written = true };
             case ControlCommand.ZoneEdit:
                 var edited = Required(r.Zones, "zones") is [var zone] ? zone : throw new ControlProtocolException("'zones' must hold one zone");
-                return new ControlReply { Serial = store.EditZone(edited.ToContent(), Required(r.Serial, "serial")), Written = true };
+                return new ControlReply { Serial = store.EditZone(edited.ToContent(), Required(r.Serial, "serial"), Required(r.Digest, "digest")), Written = true };
             case ControlCommand.RecordAdd:
                 return new ControlReply { Written = store.AddRecord(Required(r.Name, "name"), Required(r.Type, "type"), Required(r.Data, "data"), r.Ttl) == EditOutcome.Written };
             case ControlCommand.RecordRemove:

@@ -106,4 +106,29 @@ public sealed class LiveEditTests
         var listed = (await store.RunAsync("record", "list", "cctv.com")).Output;
         Assert.Equal(40, System.Text.RegularExpressions.Regex.Matches(listed, @"(?m)^c\d+\.cctv\.com\.").Count);
     }
+
+    [Fact]
+    public async Task A_command_waits_while_the_control_connections_are_all_taken()
+    {
+        // Found by attack: at the cap the server says "busy" without reading, the CLI's write failed with
+        // EPIPE, and the command gave up at once instead of asking again within --lock-timeout.
+        await using var store = await StoreFolder.CreateAsync(withServer: true);
+        var idle = new List<System.Net.Sockets.Socket>();
+        for (int i = 0; i < 32; i++)
+        {
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(store.Database + ".ctl"), TestContext.Current.CancellationToken);
+            idle.Add(socket);
+        }
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        var adding = Task.Run(() => store.RunAsync("record", "add", "waited.cctv.com", "A", "192.0.2.77"), TestContext.Current.CancellationToken);
+        await Task.Delay(700, TestContext.Current.CancellationToken);
+        Assert.False(adding.IsCompleted, "the command waits for a free connection");
+        foreach (var socket in idle)
+            socket.Dispose();
+
+        var added = await adding;
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.Contains("waited.cctv.com.", (await store.RunAsync("record", "list", "waited.cctv.com")).Output);
+    }
 }

@@ -162,7 +162,7 @@ public sealed partial class ZoneEditTests
             """);
         Assert.Equal(2, result.ExitCode);
         Assert.Matches(@"minidns: zone cctv\.com\. changed while it was being edited \(serial \d+, now \d+\): nothing applied\n", result.Error);
-        string kept = KeptPath(result);
+        string kept = ConflictKeptPath(result);
         var listed = (await store.RunAsync("record", "list", "cctv.com")).Output;
         Assert.Contains("meanwhile.cctv.com.", listed);
         Assert.DoesNotContain("mine.cctv.com.", listed);
@@ -185,6 +185,115 @@ public sealed partial class ZoneEditTests
         Assert.Equal($"cctv.com. serial {serial + 51} (policy increment)\n", (await store.RunAsync("zone", "serial", "cctv.com")).Output);
     }
 
+    // After a conflict the text is kept to look at, and --file is not offered: going on from it would undo the other change.
+    private static string ConflictKeptPath(CliRunner.Result result)
+    {
+        var kept = ConflictLine().Match(result.Error);
+        Assert.True(kept.Success, result.ToString());
+        Assert.DoesNotContain("--file", result.Error);
+        return kept.Groups[1].Value;
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task A_zone_removed_and_added_again_while_the_editor_was_open_is_not_overwritten(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        Assert.Equal(0, (await store.RunAsync("zone", "add", "t.test", "--ns", "ns1.t.test")).ExitCode);
+        // Added again the same day, the zone has the same serial as before: only its content tells it apart.
+        string cli = $"dotnet {CliRunner.Dll} --db {store.Database}";
+        string editor = Path.Combine(store.Folder, "readd.sh");
+        File.WriteAllText(editor, $"""
+            #!/bin/sh
+            set -e
+            {cli} zone remove t.test --yes > /dev/null
+            {cli} zone add t.test --ns ns.elsewhere.example > /dev/null
+            echo 'www.t.test. 300 IN A 192.0.2.7' >> "$1"
+            """);
+        File.SetUnixFileMode(editor, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = await MiniDns.Cli.MiniDnsCli.RunAsync(["--db", store.Database, "zone", "edit", "t.test"], output, error,
+            TestContext.Current.CancellationToken, environment: new Dictionary<string, string> { ["VISUAL"] = "", ["EDITOR"] = editor });
+
+        Assert.True(exit == 2, error.ToString());
+        Assert.Contains("changed while it was being edited", error.ToString());
+        File.Delete(ConflictKeptPath(new CliRunner.Result(exit, output.ToString(), error.ToString())));
+        var listed = (await store.RunAsync("record", "list", "t.test")).Output;
+        Assert.Contains("ns.elsewhere.example.", listed);
+        Assert.DoesNotContain("www.t.test.", listed);
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task A_removed_file_a_directory_or_a_device_gives_one_line(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        var before = store.FileBytes();
+
+        var removed = await EditAsync(store, """rm "$1" """);
+        Assert.Equal(2, removed.ExitCode);
+        Assert.Contains("no such file (did the editor remove it?)", removed.Error);
+
+        var directory = await EditAsync(store, """rm "$1"; mkdir "$1" """);
+        Assert.Equal(2, directory.ExitCode);
+        Assert.Contains("cannot be read", directory.Error);
+        Directory.Delete(KeptLine().Match(directory.Error).Groups[1].Value);
+
+        var device = await EditAsync(store, "true", "--file", "/dev/zero");
+        Assert.Equal((2, ""), (device.ExitCode, device.Output));
+        Assert.Contains("/dev/zero: more than", device.Error);
+
+        Assert.Equal(before, store.FileBytes());
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Duplicates_and_mixed_ttls_are_stored_as_they_are_served(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        var result = await EditAsync(store, """
+            for i in 1 2 3; do echo 'dup.cctv.com. 300 IN A 192.0.2.61' >> "$1"; done
+            echo 'mixed.cctv.com. 600 IN A 192.0.2.62' >> "$1"
+            echo 'mixed.cctv.com. 300 IN A 192.0.2.63' >> "$1"
+            """);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("+dup.cctv.com. 300 IN A 192.0.2.61\n+mixed.cctv.com. 300 IN A 192.0.2.62\n+mixed.cctv.com. 300 IN A 192.0.2.63\n", result.Output);
+        Assert.Contains("3 added", result.Output);
+        var listed = (await store.RunAsync("record", "list", "cctv.com")).Output;
+        Assert.Single(Regex.Matches(listed, @"192\.0\.2\.61"));
+        Assert.Matches(@"mixed\.cctv\.com\.\s+300\s+A\s+192\.0\.2\.62", listed);
+        if (store.Server is not null)
+        {
+            var check = await store.RunAsync("check", "--server", store.ServerAddress, "cctv.com");
+            Assert.True(check.ExitCode == 0, check.ToString());
+        }
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task Names_of_a_child_zone_in_the_store_are_refused(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        Assert.Equal(0, (await store.RunAsync("zone", "add", "child.cctv.com", "--ns", "ns1.cctv.com")).ExitCode);
+        var before = store.FileBytes();
+
+        var result = await EditAsync(store, """echo 'x.child.cctv.com. 300 IN A 192.0.2.64' >> "$1" """);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("x.child.cctv.com. 300 IN A 192.0.2.64: the name belongs to zone child.cctv.com. in the store; edit it there", result.Error);
+        Assert.Equal("", result.Output);
+        File.Delete(KeptPath(result));
+        Assert.Equal(before, store.FileBytes());
+    }
+
     [GeneratedRegex(@"your text is kept in (\S+) \(go on with: minidns zone edit cctv\.com\. --file \1\)")]
     private static partial Regex KeptLine();
+
+    [GeneratedRegex(@"your text is kept in (\S+) to show what you meant; start again from the zone as it is now with: minidns zone edit \S+\n")]
+    private static partial Regex ConflictLine();
 }

@@ -28,27 +28,35 @@ public static partial class ZoneEditCommand
         {
             var origin = CliInput.Name(result.GetValue(name)!);
             string zone = NameText.Format(origin);
-            var (path, baseSerial, original) = result.GetValue(file) is { } kept ? Resume(kept, zone) : Start(access, result, origin);
+            var (path, baseSerial, baseDigest, original) = result.GetValue(file) is { } kept ? Resume(kept, zone) : Start(access, result, origin);
             try
             {
-                return Apply(access, result, cli, origin, path, baseSerial, original);
+                return Apply(access, result, cli, origin, path, baseSerial, baseDigest, original);
             }
             catch (Exception e) when (e is CliException or ZoneStoreException or ZoneDataException)
             {
                 foreach (var line in e is ZoneDataException data ? data.Errors : [e.Message])
                     cli.Error.WriteLine($"minidns: {line}");
-                cli.Error.WriteLine($"minidns: nothing applied; your text is kept in {path} (go on with: minidns zone edit {zone} --file {path})");
+                cli.Error.WriteLine(e switch
+                {
+                    CliException { OutcomeUnknown: true } =>
+                        $"minidns: whether the edit was applied is unknown: look at the zone (minidns record list {zone}) before going on; your text is kept in {path}",
+                    // Going on from this text would undo the other change: start again from the zone as it is now.
+                    ZoneChangedException =>
+                        $"minidns: your text is kept in {path} to show what you meant; start again from the zone as it is now with: minidns zone edit {zone}",
+                    _ => $"minidns: nothing applied; your text is kept in {path} (go on with: minidns zone edit {zone} --file {path})",
+                });
                 return ExitCode.BadInput;
             }
         }));
         return command;
     }
 
-    private static int Apply(StoreAccess access, ParseResult result, CliContext cli, byte[] origin, string path, uint baseSerial, string original)
+    private static int Apply(StoreAccess access, ParseResult result, CliContext cli, byte[] origin, string path, uint baseSerial, string baseDigest, string original)
     {
         string zone = NameText.Format(origin);
         RunEditor(cli, path);
-        string text = File.ReadAllText(path);
+        string text = ReadText(path);
         if (text == original)
             return Unchanged(cli, path, zone);
 
@@ -58,35 +66,39 @@ public static partial class ZoneEditCommand
         if (parsed.Origin is { } given && !NameComparer.Instance.Equals(given, origin))
             throw new CliException($"{path}: the text is for {NameText.Format(given)}, not {zone}");
 
+        // The records as the store will keep them (duplicates once, one TTL per RRset), so the diff says what is stored.
+        var records = RecordEditRules.Normalise(parsed.Records);
         using var store = access.Open(result);
         var before = Lines(store.ListRecords(origin));
-        var after = Lines(parsed.Records);
+        var after = Lines(records);
         var removed = before.Except(after).Order(StringComparer.Ordinal).ToList();
         var added = after.Except(before).Order(StringComparer.Ordinal).ToList();
         if (removed.Count == 0 && added.Count == 0)
             return Unchanged(cli, path, zone);
+        uint serial = store.EditZone(new ZoneContent(origin, records), baseSerial, baseDigest);
         foreach (var line in removed)
             cli.Output.WriteLine($"-{line}");
         foreach (var line in added)
             cli.Output.WriteLine($"+{line}");
-        uint serial = store.EditZone(new ZoneContent(origin, parsed.Records), baseSerial);
         cli.Output.WriteLine($"edited {zone}: {removed.Count} removed, {added.Count} added; serial {baseSerial} -> {serial}");
         File.Delete(path);
         return ExitCode.Success;
     }
 
     // The zone's text in a new owner-only file, headed by the serial it was read at.
-    private static (string Path, uint Serial, string Text) Start(StoreAccess access, ParseResult result, byte[] origin)
+    private static (string Path, uint Serial, string Digest, string Text) Start(StoreAccess access, ParseResult result, byte[] origin)
     {
         string zone = NameText.Format(origin);
         uint serial;
-        string body;
+        string body, digest;
         using (var store = access.Open(result))
         {
             serial = store.ReadSerial(origin).Serial;
-            body = MasterFileWriter.Write(origin, store.ListRecords(origin));
+            var records = store.ListRecords(origin);
+            digest = ZoneDigest.Of(records);
+            body = MasterFileWriter.Write(origin, records);
         }
-        string text = $"; minidns zone edit {zone} serial {serial.ToString(CultureInfo.InvariantCulture)}\n"
+        string text = $"; minidns zone edit {zone} serial {serial.ToString(CultureInfo.InvariantCulture)} digest {digest}\n"
             + "; Save and quit to apply in one transaction; the serial moves by the zone's policy unless you move it.\n"
             + body;
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(),
@@ -97,23 +109,50 @@ public static partial class ZoneEditCommand
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var writer = new StreamWriter(new FileStream(path, options)))
             writer.Write(text);
-        return (path, serial, text);
+        return (path, serial, digest, text);
     }
 
     // A kept text names the zone and the serial it was read at in its first line: the edit goes on from there.
-    private static (string Path, uint Serial, string Text) Resume(string path, string zone)
+    private static (string Path, uint Serial, string Digest, string Text) Resume(string path, string zone)
     {
-        if (!File.Exists(path))
-            throw new CliException($"{path}: no such file");
-        string text = File.ReadAllText(path);
+        string text = ReadText(path);
         var header = Header().Match(text);
         if (!header.Success)
-            throw new CliException($"{path}: not a text kept by 'minidns zone edit' (its first line names the zone and serial)");
+            throw new CliException($"{path}: not a text kept by 'minidns zone edit' (its first line names the zone, serial and digest)");
         if (!string.Equals(header.Groups[1].Value, zone, StringComparison.OrdinalIgnoreCase))
             throw new CliException($"{path}: the text is for {header.Groups[1].Value}, not {zone}");
         if (!uint.TryParse(header.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out uint serial))
             throw new CliException($"{path}: '{header.Groups[2].Value}' is not a serial");
-        return (path, serial, "");
+        return (path, serial, header.Groups[3].Value, "");
+    }
+
+    // The edited text, read up to what one zone edit may hold, else one clear line: an editor may delete the
+    // file or leave a directory, and a user may name a device (/dev/zero never ends).
+    private static string ReadText(string path)
+    {
+        const int limit = MiniDns.Control.ControlProtocol.MaxFrame / 2;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read);
+            using var text = new MemoryStream();
+            var chunk = new byte[64 * 1024];
+            int read;
+            while ((read = stream.Read(chunk)) > 0)
+            {
+                if (text.Length + read > limit)
+                    throw new CliException($"{path}: more than {limit} bytes, which is more than a zone edit takes");
+                text.Write(chunk, 0, read);
+            }
+            return System.Text.Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length).TrimStart('\uFEFF');
+        }
+        catch (FileNotFoundException)
+        {
+            throw new CliException($"{path}: no such file (did the editor remove it?)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"{path}: cannot be read: {e.Message}");
+        }
     }
 
     private static void RunEditor(CliContext cli, string path)
@@ -151,7 +190,7 @@ public static partial class ZoneEditCommand
     private static HashSet<string> Lines(IEnumerable<ZoneRecord> records) =>
         records.Select(r => (r with { Owner = DnsName.ToLowerCopy(r.Owner) }).ToString()).ToHashSet(StringComparer.Ordinal);
 
-    [GeneratedRegex(@"\A; minidns zone edit (\S+) serial (\d+)\r?\n")]
+    [GeneratedRegex(@"\A; minidns zone edit (\S+) serial (\d+) digest ([0-9a-f]{32})\r?\n")]
     private static partial Regex Header();
 
     [GeneratedRegex(@"[^A-Za-z0-9.-]")]

@@ -24,6 +24,7 @@ public sealed record ControlRequest
     public IReadOnlyList<WireEdit>? Edits { get; init; }
     public string? Policy { get; init; }
     public uint? Serial { get; init; }
+    public string? Digest { get; init; }
     public bool Bump { get; init; }
     public SoaFields? Soa { get; init; }
 }

@@ -20,8 +20,8 @@ public interface IZoneStore : IDisposable
 
     void ImportZones(IReadOnlyList<ZoneContent> zones, bool replace);
 
-    /// <summary>Swaps a zone's content unless it changed since <paramref name="baseSerial"/>; the serial stored.</summary>
-    uint EditZone(ZoneContent content, uint baseSerial);
+    /// <summary>Swaps a zone's content unless it is no longer the one read (serial and <see cref="ZoneDigest"/>); the serial stored.</summary>
+    uint EditZone(ZoneContent content, uint baseSerial, string baseDigest);
 
     EditOutcome AddRecord(byte[] owner, ushort type, byte[] data, uint? ttl);
 

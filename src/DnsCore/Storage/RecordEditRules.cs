@@ -116,4 +116,49 @@ public static class RecordEditRules
         records.AddRange(nameServers.Distinct(NameComparer.Instance).Select(ns => new ZoneRecord(origin, RecordType.NS, ttl, ns)));
         return records;
     }
+
+    /// <summary>
+    /// A zone's records as stored: each record once (RFC 2181 5: an RRset holds no duplicates) and one TTL
+    /// per RRset (RFC 2181 5.2), the smallest given, which is the one the zone builder serves.
+    /// </summary>
+    public static List<ZoneRecord> Normalise(IReadOnlyList<ZoneRecord> records)
+    {
+        var ttls = new Dictionary<(string Owner, ushort Type), uint>();
+        var seen = new HashSet<(string Owner, ushort Type, string Data)>();
+        var kept = new List<(ZoneRecord Record, string Owner)>(records.Count);
+        foreach (var record in records)
+        {
+            string owner = Convert.ToHexString(DnsName.ToLowerCopy(record.Owner));
+            if (!seen.Add((owner, record.Type, Convert.ToHexString(record.Data))))
+                continue;
+            ttls[(owner, record.Type)] = Math.Min(ttls.GetValueOrDefault((owner, record.Type), uint.MaxValue), record.Ttl);
+            kept.Add((record, owner));
+        }
+        return kept.Select(k => ttls[(k.Owner, k.Record.Type)] is var ttl && ttl == k.Record.Ttl ? k.Record : k.Record with { Ttl = ttl }).ToList();
+    }
+
+    /// <summary>
+    /// The records of a parent zone's content that belong to a child zone hosted in the same store: at or
+    /// below the child's apex, other than the delegation's NS records at the apex and the address records
+    /// of the names they point to (glue). Those would be stored and never served.
+    /// </summary>
+    public static List<string> CheckChildZones(IReadOnlyList<ZoneRecord> records, IReadOnlyList<byte[]> children)
+    {
+        var errors = new List<string>();
+        if (children.Count == 0)
+            return errors;
+        var nsTargets = records.Where(r => r.Type == RecordType.NS).Select(r => DnsName.ToLowerCopy(r.Data)).ToList();
+        foreach (var record in records)
+        {
+            var owner = DnsName.ToLowerCopy(record.Owner);
+            var child = children.Where(c => DnsName.IsSubdomainOf(owner, c)).MaxBy(c => c.Length);
+            if (child is null)
+                continue;
+            bool delegation = record.Type == RecordType.NS && owner.AsSpan().SequenceEqual(child);
+            bool glue = record.Type is RecordType.A or RecordType.AAAA && nsTargets.Any(t => t.AsSpan().SequenceEqual(owner));
+            if (!delegation && !glue)
+                errors.Add($"{record}: the name belongs to zone {NameText.Format(child)} in the store; edit it there");
+        }
+        return errors;
+    }
 }

@@ -353,25 +353,39 @@ public sealed class ZoneStore : IZoneStore
     }
 
     /// <summary>
-    /// Swaps the content of a zone that exists (<c>minidns zone edit</c>), unless the zone changed since the
-    /// editor read it at <paramref name="baseSerial"/>. The serial is the content's when it is after the
-    /// stored one (the user moved it), else the next by the zone's policy. Returns the serial stored.
+    /// Swaps the content of a zone that exists (<c>minidns zone edit</c>), unless the zone is no longer the one
+    /// the editor read (its serial <paramref name="baseSerial"/> and <see cref="ZoneDigest"/> <paramref name="baseDigest"/>).
+    /// The serial is the content's when it is after the stored one (the user moved it), else the next by the
+    /// zone's policy. Returns the serial stored.
     /// </summary>
-    public uint EditZone(ZoneContent content, uint baseSerial)
+    public uint EditZone(ZoneContent content, uint baseSerial, string baseDigest)
     {
-        var (key, _, given) = CheckZones([content])[0];
+        var (key, checkedContent, given) = CheckZones([content])[0];
         uint next = 0;
         Write(() =>
         {
             var doc = _zones.FindById(key) ?? throw new ZoneStoreException($"there is no zone {key}");
             uint current = (uint)doc["serial"].AsInt64;
-            if (current != baseSerial)
-                throw new ZoneStoreException($"zone {key} changed while it was being edited (serial {baseSerial}, now {current}): nothing applied");
+            if (current != baseSerial || ZoneDigest.Of(_blocks.ZoneRecords(key)) != baseDigest)
+                throw new ZoneChangedException($"zone {key} changed while it was being edited (serial {baseSerial}, now {current}): nothing applied");
+            CheckChildZones(key, checkedContent);
             next = SerialPolicy.ForContent(PolicyOf(doc), current, given, DateTime.UtcNow);
-            WriteZone(key, WithSerial(content.Records, next));
+            WriteZone(key, WithSerial(checkedContent.Records, next));
             return true;
         });
         return next;
+    }
+
+    // Inside a transaction: names that belong to another zone of the store hosted below this one are that
+    // zone's, except the delegation's NS records and their glue (RFC 1034 4.2.1).
+    private void CheckChildZones(string key, ZoneContent content)
+    {
+        var origin = ParseName(key);
+        var children = _zones.FindAll().Select(z => ParseName(z["_id"].AsString))
+            .Where(z => z.Length > origin.Length && DnsName.IsSubdomainOf(z, origin)).ToList();
+        var errors = RecordEditRules.CheckChildZones(content.Records, children);
+        if (errors.Count > 0)
+            throw new ZoneDataException(errors);
     }
 
     // Every zone checked by the rules and the zone builder before anything is written: all or nothing.
@@ -389,8 +403,9 @@ public sealed class ZoneStore : IZoneStore
             }
             try
             {
-                var zone = ZoneBuilder.Build(content.Origin, content.Records);
-                built.Add((NameText.Format(zone.Origin), content, zone.Serial));
+                var normal = new ZoneContent(content.Origin, RecordEditRules.Normalise(content.Records));
+                var zone = ZoneBuilder.Build(normal.Origin, normal.Records);
+                built.Add((NameText.Format(zone.Origin), normal, zone.Serial));
             }
             catch (ZoneDataException e)
             {
