@@ -81,7 +81,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             host._control.Start();
             if (options.Metrics is { } metrics)
             {
-                host._metrics = MetricsEndpoint.Start(metrics, counters);
+                host._metrics = MetricsEndpoint.Start(metrics, counters, faults);
                 log.Information("Counters for Prometheus at http://{Metrics}/metrics", metrics);
             }
             foreach (var listener in host._udp)

@@ -1,21 +1,45 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Prometheus;
 
 namespace MiniDns.Server;
 
 /// <summary>
 /// <c>--metrics ADDR:PORT</c>: the server's counters at <c>http://ADDR:PORT/metrics</c> in Prometheus's text
-/// format (prometheus-net's MetricServer). Nothing is counted for it: the receive loops keep their own
-/// counters, and a scrape reads them (<see cref="ServerCounters.Samples"/>) into the registry first, so a
-/// query costs the same with the endpoint on or off.
+/// format, written by prometheus-net from its registry. Nothing is counted for it: the receive loops keep
+/// their own counters, and a scrape reads them (<see cref="ServerCounters.Samples"/>) into the registry first,
+/// so a query costs the same with the endpoint on or off.
+/// The HTTP side is ours, not prometheus-net's HttpListener, which found by attack had no cap on connections
+/// and no deadline for a request's headers (450 slow clients took the descriptors DNS over TCP needed) and
+/// matched the Host header (a scrape of localhost got 404). Here: at most <see cref="MaxConnections"/> at
+/// once (more are closed at accept), one request per connection, its head read within <see cref="Deadline"/>
+/// and <see cref="MaxHead"/> bytes, any Host.
 /// </summary>
 public sealed class MetricsEndpoint : IDisposable
 {
-    private readonly MetricServer _server;
+    public const int MaxConnections = 8;
+    public const int MaxHead = 8192;
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(5);
 
-    private MetricsEndpoint(MetricServer server) => _server = server;
+    private readonly Socket _listener;
+    private readonly CollectorRegistry _registry;
+    private readonly FaultLog _faults;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accepting;
+    private int _open;
 
-    public static MetricsEndpoint Start(IPEndPoint address, ServerCounters counters)
+    private MetricsEndpoint(Socket listener, CollectorRegistry registry, FaultLog faults)
+    {
+        _listener = listener;
+        _registry = registry;
+        _faults = faults;
+        _accepting = AcceptAsync();
+    }
+
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+
+    public static MetricsEndpoint Start(IPEndPoint address, ServerCounters counters, FaultLog faults)
     {
         var registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(registry);
@@ -37,21 +61,122 @@ public sealed class MetricsEndpoint : IDisposable
                     counter.WithLabels(sample.LabelValue).IncTo(sample.Value);
             }
         });
-        string host = address.Address.Equals(IPAddress.Any) || address.Address.Equals(IPAddress.IPv6Any) ? "*"
-            : address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address.Address}]"
-            : address.Address.ToString();
-        var server = new MetricServer(host, address.Port, "metrics/", registry);
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            server.Start();
+            if (address.Address.Equals(IPAddress.IPv6Any))
+                listener.DualMode = true; // [::] takes IPv4 clients too, as a listener on every address should
+            listener.Bind(address);
+            listener.Listen(MaxConnections * 2);
         }
-        catch (HttpListenerException e)
+        catch (SocketException e)
         {
-            server.Dispose();
+            listener.Dispose();
             throw new IOException($"--metrics {address}: {e.Message}", e);
         }
-        return new MetricsEndpoint(server);
+        return new MetricsEndpoint(listener, registry, faults);
     }
 
-    public void Dispose() => _server.Dispose();
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stop.Token);
+            }
+            catch (Exception e) when (_stop.IsCancellationRequested && e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                _faults.Failed("Accepting a metrics connection", e);
+                await Task.Delay(100, CancellationToken.None);
+                continue;
+            }
+            if (Interlocked.Increment(ref _open) > MaxConnections)
+            {
+                Interlocked.Decrement(ref _open);
+                client.Dispose();
+                continue;
+            }
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        try
+        {
+            using var _ = client;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            deadline.CancelAfter(Deadline);
+            await using var stream = new NetworkStream(client, ownsSocket: false);
+            string? target = await ReadRequestTargetAsync(stream, deadline.Token);
+            if (target is null)
+                return;
+            if (target is "/metrics" || target.StartsWith("/metrics?", StringComparison.Ordinal))
+            {
+                using var body = new MemoryStream();
+                await _registry.CollectAndExportAsTextAsync(body, deadline.Token);
+                await RespondAsync(stream, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body.ToArray(), deadline.Token);
+            }
+            else
+            {
+                await RespondAsync(stream, target == "" ? "405 Method Not Allowed" : "404 Not Found", "text/plain; charset=utf-8",
+                    "the counters are at GET /metrics\n"u8.ToArray(), deadline.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
+        {
+            // Slow, gone or stopping: the connection closes.
+        }
+        catch (Exception e)
+        {
+            _faults.Failed("A metrics request", e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
+    }
+
+    // The target of a GET (empty for another method), or null for a head that is malformed, too long or cut short.
+    private static async Task<string?> ReadRequestTargetAsync(NetworkStream stream, CancellationToken cancel)
+    {
+        var head = new byte[MaxHead];
+        int filled = 0;
+        while (true)
+        {
+            int read = await stream.ReadAsync(head.AsMemory(filled), cancel);
+            if (read == 0)
+                return null;
+            filled += read;
+            if (head.AsSpan(0, filled).IndexOf("\r\n\r\n"u8) >= 0 || head.AsSpan(0, filled).IndexOf("\n\n"u8) >= 0)
+                break;
+            if (filled == head.Length)
+                return null;
+        }
+        int lineEnd = head.AsSpan(0, filled).IndexOf((byte)'\n');
+        var parts = Encoding.ASCII.GetString(head, 0, lineEnd).TrimEnd('\r').Split(' ');
+        if (parts.Length != 3 || !parts[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
+            return null;
+        return parts[0] == "GET" ? parts[1] : "";
+    }
+
+    private static async Task RespondAsync(NetworkStream stream, string status, string contentType, byte[] body, CancellationToken cancel)
+    {
+        var header = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+        await stream.WriteAsync(header, cancel);
+        await stream.WriteAsync(body, cancel);
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Dispose();
+        _accepting.GetAwaiter().GetResult();
+    }
 }

@@ -60,12 +60,17 @@ public sealed class QueryCounters(bool shared)
             _slipped++;
     }
 
-    /// <summary>Counts one message: its question type when it had one; dropped when nothing was sent back, else by the rcode sent.</summary>
-    public void Count(QueryContext context, int responseLength)
+    /// <summary>
+    /// Counts one message: its question type when it had one; dropped when nothing was sent back, else by the
+    /// rcode sent. A response rate limiting held back is neither: <see cref="CountRateLimited"/> counted it.
+    /// </summary>
+    public void Count(QueryContext context, int responseLength, bool rateDropped = false)
     {
         Add(ref _queries);
         if (context.LastResult == QueryParseResult.Ok)
             Add(ref _byType[TypeIndex(context.Query.Type)]);
+        if (rateDropped)
+            return;
         if (responseLength == 0)
         {
             Add(ref _dropped);

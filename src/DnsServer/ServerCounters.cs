@@ -80,7 +80,7 @@ public sealed class ServerCounters
         {
             new("queries", "Messages received", UdpQueries, "transport", "udp"),
             new("queries", "Messages received", TcpQueries, "transport", "tcp"),
-            new("dropped", "Messages given no response (shorter than a header, or a response)", Dropped),
+            new("dropped", "Messages given no response (shorter than a header, or a response; rate-limited ones count in rrl.dropped)", Dropped),
             new("truncated", "Responses sent with TC=1 because the answer did not fit", Truncated),
             new("rrl.limited", "Responses held back by response rate limiting", RateLimited),
             new("rrl.slipped", "Rate-limited responses sent as an empty TC=1 reply", RateSlipped),

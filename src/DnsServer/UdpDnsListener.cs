@@ -93,10 +93,9 @@ public sealed class UdpDnsListener : IDisposable
                     long now = Environment.TickCount64 / 1000;
                     for (int i = 0; i < received; i++)
                     {
-                        int length = Answer(batch.SenderAddress(i), batch.Request(i), batch.ResponseBuffer(i), ref context);
-                        if (length > 0 && _rrl.Enabled)
-                            length = Limit(batch.ResponseBuffer(i), length, context, counters, now);
-                        counters.Count(context, length);
+                        int answered = Answer(batch.SenderAddress(i), batch.Request(i), batch.ResponseBuffer(i), ref context);
+                        int length = answered > 0 && _rrl.Enabled ? Limit(batch.ResponseBuffer(i), answered, context, counters, now) : answered;
+                        counters.Count(context, length, rateDropped: answered > 0 && length == 0);
                         if (_log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
                             QueryLog.Answered(_log, "udp", batch.Sender(i, socket.AddressFamily), context, length);
                         if (length > 0)
@@ -129,10 +128,9 @@ public sealed class UdpDnsListener : IDisposable
             try
             {
                 int received = socket.ReceiveFrom(request, SocketFlags.None, client);
-                int length = Answer(client.Buffer.Span[..client.Size], request.AsSpan(0, received), response, ref context);
-                if (length > 0 && _rrl.Enabled)
-                    length = Limit(response, length, context, counters, Environment.TickCount64 / 1000);
-                counters.Count(context, length);
+                int answered = Answer(client.Buffer.Span[..client.Size], request.AsSpan(0, received), response, ref context);
+                int length = answered > 0 && _rrl.Enabled ? Limit(response, answered, context, counters, Environment.TickCount64 / 1000) : answered;
+                counters.Count(context, length, rateDropped: answered > 0 && length == 0);
                 QueryLog.Answered(_log, "udp", client, context, length);
                 if (length > 0)
                     socket.SendTo(response.AsSpan(0, length), SocketFlags.None, client);

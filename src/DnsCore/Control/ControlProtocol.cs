@@ -20,7 +20,11 @@ public static class ControlProtocol
     public static string DefaultPath(string database) => Path.GetFullPath(database) + ".ctl";
 
     /// <summary>Reads one frame; null when the peer closed the connection between frames.</summary>
-    public static async Task<byte[]?> ReadFrameAsync(Stream stream, CancellationToken cancel)
+    /// <summary>
+    /// Reads one frame; null at a clean end of the stream. <paramref name="beforeBody"/> hears the announced length
+    /// before the body is read, and may wait (the server bounds how many large frames it holds at once).
+    /// </summary>
+    public static async Task<byte[]?> ReadFrameAsync(Stream stream, CancellationToken cancel, Func<uint, CancellationToken, Task>? beforeBody = null)
     {
         var prefix = new byte[4];
         int got = await stream.ReadAtLeastAsync(prefix, 4, throwOnEndOfStream: false, cancel);
@@ -31,6 +35,8 @@ public static class ControlProtocol
         uint length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
         if (length > MaxFrame)
             throw new ControlProtocolException($"a frame of {length} bytes is over the limit of {MaxFrame}");
+        if (beforeBody is not null)
+            await beforeBody(length, cancel);
         // Grown as the bytes arrive, not allocated as announced: a peer that announces 64 MiB and stalls
         // holds only what it sent.
         var body = new byte[Math.Min(length, 64 * 1024)];

@@ -118,4 +118,47 @@ public sealed class ControlSocketTests(ServerFixture server) : IClassFixture<Ser
         Assert.Contains("Permission denied", result.Error);
         Assert.DoesNotContain("connected", result.Output);
     }
+
+    [Fact]
+    public async Task Large_frames_sent_at_once_are_taken_two_at_a_time()
+    {
+        // Found by attack: 32 connections each sending most of a 64 MiB frame and stalling held 3.6 GB.
+        // Now two large frames are read at a time; the others' bytes wait in their sockets, not in our heap.
+        var cancel = TestContext.Current.CancellationToken;
+        var chunk = new byte[16 << 20];
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var connections = Enumerable.Range(0, 10).Select(_ => new ControlConnection(server.Host.ControlPath)).ToList();
+        try
+        {
+            var prefix = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(prefix, 60 << 20);
+            var sends = connections.Select(async c =>
+            {
+                using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                bound.CancelAfter(TimeSpan.FromSeconds(3));
+                try
+                {
+                    await c.Stream.WriteAsync(prefix, bound.Token);
+                    await c.Stream.WriteAsync(chunk, bound.Token);
+                    return true;
+                }
+                catch (OperationCanceledException)
+                {
+                    return false; // held back: the server is not reading this one yet
+                }
+            }).ToList();
+            var sent = await Task.WhenAll(sends);
+            long grown = GC.GetTotalMemory(forceFullCollection: true) - before - chunk.Length;
+            Assert.True(sent.Count(s => s) <= 4, $"{sent.Count(s => s)} of 10 sends went through whole");
+            Assert.True(grown < 100L << 20, $"the heap grew by {grown >> 20} MiB");
+            // Meanwhile a small request is served at once.
+            var reply = await ControlConnection.SendAsync(server.Host.ControlPath, new ControlRequest { Command = ControlCommand.ZoneList });
+            Assert.Null(reply.Error);
+        }
+        finally
+        {
+            foreach (var connection in connections)
+                connection.Dispose();
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MiniDns.Server;
 using MiniDns.Tests.Support;
 using MiniDns.Wire;
 
@@ -66,4 +67,64 @@ public sealed class MetricsTests
         Assert.StartsWith($"--metrics 127.0.0.1:{port}: ", error.Message);
         Directory.Delete(server.Folder, recursive: true);
     }
+
+    [Fact]
+    public async Task Ipv6_any_host_name_and_wrong_paths_are_served_as_http_clients_expect()
+    {
+        // Found by attack: HttpListener refused [::1], served only IPv4 for [::] and answered 404 to "localhost".
+        int port = MetricsScrape.FreePort();
+        var server = new ServerFixture { Metrics = new IPEndPoint(IPAddress.IPv6Any, port) };
+        await server.InitializeAsync();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var cancel = TestContext.Current.CancellationToken;
+            foreach (string host in (string[])["127.0.0.1", "[::1]", "localhost"])
+                Assert.Contains("minidns_queries_total", await http.GetStringAsync($"http://{host}:{port}/metrics", cancel));
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{port}/", cancel)).StatusCode);
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, (await http.PostAsync($"http://127.0.0.1:{port}/metrics", new StringContent(""), cancel)).StatusCode);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Slow_metrics_clients_hold_a_few_descriptors_for_a_few_seconds_and_dns_goes_on()
+    {
+        // Found by attack: 450 clients trickling headers kept 450 descriptors for minutes, and DNS over TCP
+        // and the control socket ran out. Now at most a few at once, each for at most the deadline.
+        int port = MetricsScrape.FreePort();
+        var server = new ServerFixture { Metrics = new IPEndPoint(IPAddress.Loopback, port) };
+        await server.InitializeAsync();
+        var slow = new List<Socket>();
+        try
+        {
+            var cancel = TestContext.Current.CancellationToken;
+            for (int i = 0; i < 100; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(IPAddress.Loopback, port, cancel);
+                await socket.SendAsync("GET /metrics HTTP/1.1\r\n"u8.ToArray(), cancel);
+                slow.Add(socket);
+            }
+            var answer = await RawDns.TcpAsync(server.EndPoint, QueryBytes.Build("www.example.test.", RecordType.A));
+            Assert.True(answer.Length > 12);
+            // The test runs the server in its own process: its 100 sockets, and only a few more on the server side.
+            Assert.True(OpenSockets() < slow.Count + 40, $"{OpenSockets()} sockets open");
+
+            await Task.Delay(MetricsEndpoint.Deadline + TimeSpan.FromSeconds(1), cancel);
+            Assert.Contains("minidns_queries_total", (await MetricsScrape.GetAsync(port)).Text);
+        }
+        finally
+        {
+            foreach (var socket in slow)
+                socket.Dispose();
+            await server.DisposeAsync();
+        }
+    }
+
+    private static int OpenSockets() =>
+        Directory.GetFiles("/proc/self/fd").Count(fd => new FileInfo(fd).LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true);
 }

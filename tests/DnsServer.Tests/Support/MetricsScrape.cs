@@ -23,7 +23,7 @@ public sealed class MetricsScrape(string text)
         return new MetricsScrape(await http.GetStringAsync($"http://127.0.0.1:{port}/metrics", TestContext.Current.CancellationToken));
     }
 
-    /// <summary>A loopback port free a moment ago (HttpListener cannot bind port 0 and say which it got).</summary>
+    /// <summary>A loopback port free a moment ago, for --metrics, which like a user names its port.</summary>
     public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
