@@ -141,7 +141,7 @@ rrl_rate=0
 start_minidns() {
     local started; started=$(now_ms)
     taskset -c 0 "$work/minidns/DnsServer" --db "$work/minidns.db" --zones "$work/zones" \
-        --listen 127.0.0.1 --port "$port" --log-level Warning --rrl-rate "$rrl_rate" >"$work/minidns.log" 2>&1 &
+        --listen 127.0.0.1 --port "$port" --log-level Warning --rrl-rate "$rrl_rate" --recursion-allow none >"$work/minidns.log" 2>&1 &
     server_pid=$!
     load_ms=$(wait_answer "$started")
 }

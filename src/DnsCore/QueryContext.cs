@@ -9,6 +9,12 @@ public sealed class QueryContext
     public ResponsePlan Plan { get; } = new();
     public NameCompressor Compressor { get; } = new();
 
+    /// <summary>Who may recurse, and the cache for them; null: no recursion here, names outside our zones are REFUSED.</summary>
+    public Resolution.RecursionAccess? Recursion { get; set; }
+
+    /// <summary>The last message is a cache miss of a client allowed to recurse: nothing was written, the resolver answers it.</summary>
+    public bool LastNeedsResolution { get; internal set; }
+
     /// <summary>The server's cookie secrets; null answers no cookies (RFC 7873: a server may not support them).</summary>
     public ServerCookies? Cookies { get; set; }
 
@@ -17,6 +23,13 @@ public sealed class QueryContext
 
     /// <summary>The client's address octets (4 or 16), which server cookies are bound to.</summary>
     public ReadOnlySpan<byte> ClientAddress => _clientAddress.AsSpan(0, _clientAddressLength);
+
+    /// <summary>Takes the client's address as its octets (4 or 16).</summary>
+    public void SetClientAddress(ReadOnlySpan<byte> octets)
+    {
+        _clientAddressLength = octets.Length is 4 or 16 ? octets.Length : 0;
+        octets[.._clientAddressLength].CopyTo(_clientAddress);
+    }
 
     /// <summary>Takes the client's address from a native sockaddr_in or sockaddr_in6, without allocating.</summary>
     public void SetClient(ReadOnlySpan<byte> sockaddr)

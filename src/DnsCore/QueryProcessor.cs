@@ -1,3 +1,4 @@
+using MiniDns.Resolution;
 using MiniDns.Wire;
 using MiniDns.Zones;
 
@@ -20,6 +21,7 @@ public static class QueryProcessor
         context.LastResult = result;
         context.LastReason = query.Malformed;
         context.LastTruncated = false;
+        context.LastNeedsResolution = false;
         switch (result)
         {
             case QueryParseResult.Drop:
@@ -45,11 +47,41 @@ public static class QueryProcessor
         else
         {
             AuthoritativeAnswerer.Answer(query, snapshot, plan);
+            if (context.Recursion is { } recursion && recursion.Allows(context.ClientAddress))
+            {
+                // Local zones always win; a name outside them, asked with RD, comes from the cache or the resolver.
+                if (plan.Reason == ResponseReason.NoZone && query.RecursionDesired
+                    && !CacheAnswerer.TryAnswer(query, recursion.Cache, plan, recursion.MaxRestarts))
+                {
+                    context.LastNeedsResolution = true;
+                    return 0;
+                }
+                plan.RecursionAvailable = true;
+            }
         }
         context.LastRcode = plan.Rcode;
         context.LastReason = plan.Reason;
         int limit = maxResponse ?? ResponseWriter.UdpLimit(query);
         int length = ResponseWriter.Write(request, query, plan, limit, response, context.Compressor);
+        context.LastTruncated = length > HeaderFlags.HeaderLength && (response[2] & (HeaderFlags.TC >> 8)) != 0;
+        return length;
+    }
+
+    /// <summary>
+    /// Writes the resolver's answer to a request <see cref="Process"/> handed on (<see cref="QueryContext.LastNeedsResolution"/>),
+    /// with the same header, OPT and cookie handling. Returns the length to send; 0 when the request does not read.
+    /// </summary>
+    public static int WriteResolved(ReadOnlySpan<byte> request, Span<byte> response, ResolverAnswer answer, QueryContext context, int? maxResponse = null)
+    {
+        var query = context.Query;
+        if (QueryReader.Read(request, query) != QueryParseResult.Ok)
+            return 0;
+        if (query.CookieLength > 0 && context.Cookies is { } cookies && context.ClientAddress.Length > 0)
+            AnswerCookie(query, cookies, context.ClientAddress);
+        answer.Plan(context.Plan);
+        context.LastRcode = answer.Rcode;
+        context.LastReason = ResponseReason.None;
+        int length = ResponseWriter.Write(request, query, context.Plan, maxResponse ?? ResponseWriter.UdpLimit(query), response, context.Compressor);
         context.LastTruncated = length > HeaderFlags.HeaderLength && (response[2] & (HeaderFlags.TC >> 8)) != 0;
         return length;
     }

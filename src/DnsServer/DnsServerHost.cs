@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MiniDns.Resolution;
 using MiniDns.Storage;
 using MiniDns.Wire;
 using Serilog;
@@ -32,6 +33,7 @@ public sealed class DnsServerHost : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> UdpEndPoints => _udp.Select(l => l.LocalEndPoint).ToArray();
     public IReadOnlyList<IPEndPoint> TcpEndPoints => _tcp.Select(l => l.LocalEndPoint).ToArray();
     public string ControlPath => _control!.Path;
+    public MetricsEndpoint? Metrics => _metrics;
 
     /// <summary>
     /// Takes the store (waiting up to the lock timeout while a minidns run holds it), imports the zones
@@ -206,14 +208,67 @@ public sealed class DnsServerHost : IAsyncDisposable
             var cookies = new ServerCookies(options.CookieSecret ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(SipHash.KeyLength),
                 options.CookieSecretPrevious);
             var rrl = new ResponseRateLimiter(options.RrlRate, options.RrlSlip, options.RrlWindow, options.RrlExempt);
+            Recursion = StartRecursion(options, cookies, faults, log);
+            Counters.Recursion = Recursion;
             foreach (var (udp, tcp) in bound)
             {
-                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl, cookies));
+                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl, cookies, Recursion));
                 _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections,
-                    options.TcpMaxPerClient, options.Answer, faults, cookies));
+                    options.TcpMaxPerClient, options.Answer, faults, cookies, Recursion));
             }
             return;
         }
+    }
+
+    /// <summary>The resolver for allowed clients; null when nobody may recurse.</summary>
+    public RecursionService? Recursion { get; private set; }
+
+    private static RecursionService? StartRecursion(ServerOptions options, ServerCookies cookies, FaultLog faults, ILogger log)
+    {
+        if (options.RecursionAllow.Count == 0)
+        {
+            log.Information("Recursion off: names outside our zones are refused");
+            return null;
+        }
+        IReadOnlyList<(byte[] Name, IPAddress Address)>? hints = null;
+        if (options.RootHints is { } path)
+        {
+            try
+            {
+                hints = RootHints.Parse(File.ReadAllText(path), path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"--root-hints {path}: {e.Message}", e);
+            }
+            catch (MiniDns.Zones.ZoneDataException e)
+            {
+                throw new IOException($"--root-hints {path}: {string.Join("; ", e.Errors)}", e);
+            }
+        }
+        var resolverOptions = new ResolverOptions
+        {
+            Forwarders = options.Forwarders,
+            ForwardZones = options.ForwardZones,
+            RootHints = hints,
+            UpstreamPort = options.UpstreamPort,
+            QnameMinimisation = options.QnameMinimisation,
+            Use0x20 = options.Use0x20,
+        };
+        var cache = new ResolverCache(new ResolverCacheOptions
+        {
+            MaxBytes = options.CacheSize,
+            MaxTtl = options.CacheMaxTtl,
+            MaxNegativeTtl = options.CacheMaxNegativeTtl,
+            MinTtl = options.CacheMinTtl,
+        });
+        var resolver = new Resolver(cache, new SocketUpstream(), resolverOptions);
+        var access = new RecursionAccess(options.RecursionAllow, cache, resolverOptions.MaxRestarts);
+        log.Information("Recursion for {Networks}: {How}; cache of {CacheMB} MB", options.RecursionAllow.Select(n => n.ToString()).ToArray(),
+            options.Forwarders.Count > 0 ? $"forwarding to {string.Join(", ", options.Forwarders)}"
+                : $"iterating from {(hints is null ? "the IANA root servers" : $"the {hints.Count} root addresses of {options.RootHints}")}",
+            options.CacheSize >> 20);
+        return new RecursionService(resolver, access, cookies, faults, log);
     }
 
     private static void Release(List<(Socket[] Udp, Socket Tcp)> bound)

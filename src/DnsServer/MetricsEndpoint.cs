@@ -39,6 +39,9 @@ public sealed class MetricsEndpoint : IDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
+    /// <summary>Connections being served now (at most <see cref="MaxConnections"/>).</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+
     public static MetricsEndpoint Start(IPEndPoint address, ServerCounters counters, FaultLog faults)
     {
         var registry = Metrics.NewCustomRegistry();

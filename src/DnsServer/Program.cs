@@ -87,6 +87,14 @@ try
             "rate-limited {Limited}: {Slipped} slipped, {RateDropped} dropped; TCP {Evicted} evicted, {IdleTimeouts} idle and {SendTimeouts} send timeouts)",
             counters.UdpQueries, counters.TcpQueries, counters.Dropped, counters.Reloads, counters.Errors,
             counters.RateLimited, counters.RateSlipped, counters.RateDropped, counters.TcpEvicted, counters.TcpIdleTimeouts, counters.TcpSendTimeouts);
+        if (host.Recursion is { } recursion)
+        {
+            var cache = recursion.Resolver.Cache;
+            Log.Information("Resolver: {Resolutions} resolutions ({ServFails} SERVFAIL), {Upstream} upstream queries ({Timeouts} timed out); " +
+                "cache {Entries} entries in {Bytes} bytes, {Hits} hits, {Misses} misses, {Evictions} evictions",
+                recursion.Resolutions, recursion.ServFails, recursion.Resolver.UpstreamQueries, recursion.Resolver.UpstreamTimeouts,
+                cache.Count, cache.Bytes, cache.Hits, cache.Misses, cache.Evictions);
+        }
     }
     return 0;
 

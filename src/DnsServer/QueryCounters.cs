@@ -62,14 +62,15 @@ public sealed class QueryCounters(bool shared)
 
     /// <summary>
     /// Counts one message: its question type when it had one; dropped when nothing was sent back, else by the
-    /// rcode sent. A response rate limiting held back is neither: <see cref="CountRateLimited"/> counted it.
+    /// rcode sent. A response held back is neither: rate limiting (<see cref="CountRateLimited"/>) or the
+    /// resolver, which answers it later, counts it.
     /// </summary>
-    public void Count(QueryContext context, int responseLength, bool rateDropped = false)
+    public void Count(QueryContext context, int responseLength, bool held = false)
     {
         Add(ref _queries);
         if (context.LastResult == QueryParseResult.Ok)
             Add(ref _byType[TypeIndex(context.Query.Type)]);
-        if (rateDropped)
+        if (held)
             return;
         if (responseLength == 0)
         {

@@ -73,6 +73,9 @@ public sealed class ServerCounters
     public IReadOnlyDictionary<string, long> ToDictionary() =>
         new SortedDictionary<string, long>(Samples().ToDictionary(c => c.Key, c => c.Value), StringComparer.Ordinal);
 
+    /// <summary>The resolver whose counters are shown too; null (all 0) when nobody may recurse.</summary>
+    public RecursionService? Recursion { get; set; }
+
     /// <summary>Every counter now, read from the loops: what stats and /metrics show.</summary>
     public IReadOnlyList<CounterSample> Samples()
     {
@@ -95,6 +98,15 @@ public sealed class ServerCounters
             new("tcp.evicted", "Idle TCP connections closed to make room for a new one", TcpEvicted),
             new("tcp.accept_backoffs", "Accepts that failed for want of descriptors and were retried after a pause", TcpAcceptBackoffs),
             new("errors", "Exceptions caught while answering, serving a connection, accepting or reloading", Errors),
+            new("resolver.resolutions", "Questions the resolver answered after a cache miss", Recursion?.Resolutions ?? 0),
+            new("resolver.servfail", "Resolutions that ended in SERVFAIL", Recursion?.ServFails ?? 0),
+            new("resolver.busy_drops", "Cache misses dropped because too many questions were being resolved", Recursion?.DroppedBusy ?? 0),
+            new("resolver.upstream_queries", "Queries sent to other servers", Recursion?.Resolver.UpstreamQueries ?? 0),
+            new("resolver.upstream_timeouts", "Upstream queries that got no reply in time", Recursion?.Resolver.UpstreamTimeouts ?? 0),
+            new("resolver.upstream_failures", "Upstream replies that were malformed, refused, SERVFAIL or lame", Recursion?.Resolver.UpstreamFailures ?? 0),
+            new("cache.hits", "Lookups the resolver cache answered", Recursion?.Resolver.Cache.Hits ?? 0),
+            new("cache.misses", "Lookups the resolver cache could not answer", Recursion?.Resolver.Cache.Misses ?? 0),
+            new("cache.evictions", "Cache entries dropped to stay within --cache-size", Recursion?.Resolver.Cache.Evictions ?? 0),
         };
         foreach (var rcode in Enum.GetValues<ResponseCode>())
             samples.Add(new("responses", "Responses sent, by rcode", Answered(rcode), "rcode", rcode.ToString().ToLowerInvariant()));

@@ -40,6 +40,19 @@ public sealed record ServerOptions
     /// <summary>The secret before the last rotation, still accepted for the cookies made with it.</summary>
     public byte[]? CookieSecretPrevious { get; init; }
 
+    /// <summary>Clients that may recurse; empty: nobody, names outside our zones are REFUSED (never an open resolver by default).</summary>
+    public IReadOnlyList<IPNetwork> RecursionAllow { get; init; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
+    public IReadOnlyList<IPEndPoint> Forwarders { get; init; } = [];
+    public IReadOnlyList<(byte[] Domain, IReadOnlyList<IPEndPoint> Servers)> ForwardZones { get; init; } = [];
+    public string? RootHints { get; init; }
+    public int UpstreamPort { get; init; } = 53;
+    public bool QnameMinimisation { get; init; } = true;
+    public bool Use0x20 { get; init; }
+    public long CacheSize { get; init; } = 64L << 20;
+    public uint CacheMaxTtl { get; init; } = 86400;
+    public uint CacheMaxNegativeTtl { get; init; } = 3600;
+    public uint CacheMinTtl { get; init; }
+
     /// <summary>recvmmsg/sendmmsg batches where Linux has them; off, the portable loop runs (tests use it).</summary>
     internal bool UdpBatching { get; init; } = true;
 
@@ -73,9 +86,22 @@ public sealed record ServerOptions
             RrlRate = ParseInt(configuration, "rrl-rate", defaults.RrlRate, 0, 1_000_000),
             RrlSlip = ParseInt(configuration, "rrl-slip", defaults.RrlSlip, 0, 100),
             RrlWindow = ParseInt(configuration, "rrl-window", defaults.RrlWindow, 1, 3600),
-            RrlExempt = List(precedence, "rrl-exempt").Select(ParseNetwork).ToArray(),
+            RrlExempt = List(precedence, "rrl-exempt").Select(e => ParseNetwork(e, "--rrl-exempt")).ToArray(),
             CookieSecret = ParseSecret(configuration, "cookie-secret"),
             CookieSecretPrevious = ParseSecret(configuration, "cookie-secret-previous"),
+            RecursionAllow = List(precedence, "recursion-allow") is { Length: > 0 } allow
+                ? allow is ["none"] ? [] : allow.Select(a => ParseNetwork(a, "--recursion-allow")).ToArray()
+                : defaults.RecursionAllow,
+            Forwarders = List(precedence, "forwarder").Select(f => ParseServer(f, "--forwarder")).ToArray(),
+            ForwardZones = List(precedence, "forward-zone").Select(ParseForwardZone).ToArray(),
+            RootHints = configuration["root-hints"],
+            UpstreamPort = ParseInt(configuration, "upstream-port", defaults.UpstreamPort, 1, 65535),
+            QnameMinimisation = ParseSwitch(configuration, "qname-minimisation", defaults.QnameMinimisation),
+            Use0x20 = ParseSwitch(configuration, "use-0x20", defaults.Use0x20),
+            CacheSize = ParseSize(configuration, "cache-size", defaults.CacheSize),
+            CacheMaxTtl = (uint)ParseInt(configuration, "cache-max-ttl", (int)defaults.CacheMaxTtl, 0, int.MaxValue),
+            CacheMaxNegativeTtl = (uint)ParseInt(configuration, "cache-max-negative-ttl", (int)defaults.CacheMaxNegativeTtl, 0, int.MaxValue),
+            CacheMinTtl = (uint)ParseInt(configuration, "cache-min-ttl", (int)defaults.CacheMinTtl, 0, int.MaxValue),
         };
     }
 
@@ -125,10 +151,63 @@ public sealed record ServerOptions
             ? endPoint
             : throw new ArgumentException($"{option}: '{text}' is not ADDRESS:PORT (e.g. 127.0.0.1:9153 or [::1]:9153)");
 
-    private static IPNetwork ParseNetwork(string text) =>
+    private static IPNetwork ParseNetwork(string text, string option) =>
         IPNetwork.TryParse(text, out var network) ? network
         : IPAddress.TryParse(text, out var address) ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
-        : throw new ArgumentException($"--rrl-exempt: '{text}' is not an address or CIDR network");
+        : throw new ArgumentException($"{option}: '{text}' is not an address or CIDR network");
+
+    // IP, IP:PORT or [v6]:PORT; the port is 53 when not given.
+    private static IPEndPoint ParseServer(string text, string option)
+    {
+        if (IPAddress.TryParse(text, out var address))
+            return new IPEndPoint(address, 53);
+        if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port != 0 && (text.Contains(']') || endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork))
+            return endPoint;
+        throw new ArgumentException($"{option}: '{text}' is not IP or IP:PORT (e.g. 192.0.2.1, 192.0.2.1:5353, [2001:db8::1]:53)");
+    }
+
+    // DOMAIN=IP[:PORT][,IP[:PORT]…]
+    private static (byte[] Domain, IReadOnlyList<IPEndPoint> Servers) ParseForwardZone(string text)
+    {
+        int equals = text.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || equals == text.Length - 1)
+            throw new ArgumentException($"--forward-zone: '{text}' is not DOMAIN=IP[:PORT][,IP…]");
+        string domain = text[..equals];
+        if (!NameText.TryParse(domain.EndsWith('.') ? domain : domain + ".", [], out var name, out var error))
+            throw new ArgumentException($"--forward-zone: '{domain}' is not a domain name: {error}");
+        var servers = text[(equals + 1)..].Split(',').Select(s => ParseServer(s.Trim(), "--forward-zone")).ToArray();
+        return (DnsName.ToLowerCopy(name), servers);
+    }
+
+    private static bool ParseSwitch(IConfiguration configuration, string key, bool fallback) => configuration[key] switch
+    {
+        null => fallback,
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        var other => throw new ArgumentException($"--{key}: '{other}' is not on or off"),
+    };
+
+    // Bytes, with an optional K/KB, M/MB or G/GB (powers of 1024): "64MB".
+    private static long ParseSize(IConfiguration configuration, string key, long fallback)
+    {
+        string? text = configuration[key];
+        if (text is null)
+            return fallback;
+        var trimmed = text.Trim().ToUpperInvariant();
+        long unit = 1;
+        foreach (var (suffix, factor) in ((string, long)[])[("GB", 1L << 30), ("G", 1L << 30), ("MB", 1L << 20), ("M", 1L << 20), ("KB", 1L << 10), ("K", 1L << 10), ("B", 1)])
+        {
+            if (trimmed.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                trimmed = trimmed[..^suffix.Length];
+                unit = factor;
+                break;
+            }
+        }
+        if (!long.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < 1 || value > (1L << 40) / unit || value * unit < 64 << 10)
+            throw new ArgumentException($"--{key}: '{text}' is not a size from 64KB to 1024GB (e.g. 64MB)");
+        return value * unit;
+    }
 
     private static byte[]? ParseSecret(IConfiguration configuration, string key)
     {

@@ -31,6 +31,7 @@ public sealed class TcpDnsListener : IAsyncDisposable
     private readonly AnswerMessage _answer;
     private readonly FaultLog _faults;
     private readonly ServerCookies _cookies;
+    private readonly RecursionService? _recursion;
     private readonly TimeSpan _idleTimeout;
     private readonly TcpConnectionTable _table;
     private readonly ArrayPool<byte> _buffers;
@@ -39,9 +40,10 @@ public sealed class TcpDnsListener : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
 
     public TcpDnsListener(Socket listener, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, TimeSpan idleTimeout,
-        int maxConnections, int maxPerClient, AnswerMessage answer, FaultLog faults, ServerCookies cookies)
+        int maxConnections, int maxPerClient, AnswerMessage answer, FaultLog faults, ServerCookies cookies, RecursionService? recursion)
     {
         _cookies = cookies;
+        _recursion = recursion;
         _listener = listener;
         _snapshots = snapshots;
         _counters = counters;
@@ -128,7 +130,7 @@ public sealed class TcpDnsListener : IAsyncDisposable
         var client = connection.Socket;
         // From the address the accept gave, not the socket: the table may have evicted (closed) it already.
         var remote = connection.Remote.Serialize();
-        var context = new QueryContext { Cookies = _cookies };
+        var context = new QueryContext { Cookies = _cookies, Recursion = _recursion?.Access };
         context.SetClient(remote.Buffer.Span[..remote.Size]);
         var buffer = _buffers.Rent(BufferSize);
         var request = buffer.AsMemory(0, MessageSpace);
@@ -154,8 +156,16 @@ public sealed class TcpDnsListener : IAsyncDisposable
                 int answer = Answer(request.Span[..length], response.Span[2..], context);
                 if (answer < 0)
                     return; // answering failed: counted and logged; the client sees the connection close
+                bool resolved = context.LastNeedsResolution;
+                if (resolved)
+                {
+                    // Over TCP the connection waits for the resolver; its answer may be as large as a message.
+                    var reply = await _recursion!.AnswerAsync(request.Span[..length].ToArray(), context.ClientAddress.ToArray(), MessageSpace);
+                    answer = reply?.Length ?? 0;
+                    reply?.CopyTo(response.Span[2..]);
+                }
                 QueryLog.Answered(_log, "tcp", remote, context, answer);
-                _counters.Tcp.Count(context, answer);
+                _counters.Tcp.Count(context, answer, held: resolved);
                 if (answer == 0)
                     continue;
                 BinaryPrimitives.WriteUInt16BigEndian(response.Span, (ushort)answer);

@@ -22,14 +22,16 @@ public sealed class UdpDnsListener : IDisposable
     private readonly FaultLog _faults;
     private readonly ResponseRateLimiter _rrl;
     private readonly ServerCookies _cookies;
+    private readonly RecursionService? _recursion;
     private readonly List<Thread> _threads = [];
     private volatile bool _stopping;
 
     private readonly bool _batching;
 
     public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, bool batching,
-        AnswerMessage answer, FaultLog faults, ResponseRateLimiter rrl, ServerCookies cookies)
+        AnswerMessage answer, FaultLog faults, ResponseRateLimiter rrl, ServerCookies cookies, RecursionService? recursion)
     {
+        _recursion = recursion;
         _cookies = cookies;
         _rrl = rrl;
         _answer = answer;
@@ -67,7 +69,7 @@ public sealed class UdpDnsListener : IDisposable
     private void BatchedReceiveLoop(Socket socket, QueryCounters counters)
     {
         using var batch = new LinuxBatchedUdp();
-        var context = new QueryContext { Cookies = _cookies };
+        var context = NewContext();
         bool added = false;
         socket.SafeHandle.DangerousAddRef(ref added); // the descriptor stays ours while the loop runs
         try
@@ -94,8 +96,10 @@ public sealed class UdpDnsListener : IDisposable
                     for (int i = 0; i < received; i++)
                     {
                         int answered = Answer(batch.SenderAddress(i), batch.Request(i), batch.ResponseBuffer(i), ref context);
+                        if (context.LastNeedsResolution)
+                            _recursion!.AnswerLater(socket, batch.Request(i).ToArray(), batch.Sender(i, socket.AddressFamily), context.ClientAddress.ToArray());
                         int length = answered > 0 && _rrl.Enabled ? Limit(batch.ResponseBuffer(i), answered, context, counters, now) : answered;
-                        counters.Count(context, length, rateDropped: answered > 0 && length == 0);
+                        counters.Count(context, length, held: context.LastNeedsResolution || answered > 0 && length == 0);
                         if (_log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
                             QueryLog.Answered(_log, "udp", batch.Sender(i, socket.AddressFamily), context, length);
                         if (length > 0)
@@ -122,15 +126,17 @@ public sealed class UdpDnsListener : IDisposable
         var request = GC.AllocateUninitializedArray<byte>(65535);
         var response = GC.AllocateUninitializedArray<byte>(65535);
         var client = new SocketAddress(socket.AddressFamily);
-        var context = new QueryContext { Cookies = _cookies };
+        var context = NewContext();
         while (!_stopping)
         {
             try
             {
                 int received = socket.ReceiveFrom(request, SocketFlags.None, client);
                 int answered = Answer(client.Buffer.Span[..client.Size], request.AsSpan(0, received), response, ref context);
+                if (context.LastNeedsResolution)
+                    _recursion!.AnswerLater(socket, request[..received], Copy(client), context.ClientAddress.ToArray());
                 int length = answered > 0 && _rrl.Enabled ? Limit(response, answered, context, counters, Environment.TickCount64 / 1000) : answered;
-                counters.Count(context, length, rateDropped: answered > 0 && length == 0);
+                counters.Count(context, length, held: context.LastNeedsResolution || answered > 0 && length == 0);
                 QueryLog.Answered(_log, "udp", client, context, length);
                 if (length > 0)
                     socket.SendTo(response.AsSpan(0, length), SocketFlags.None, client);
@@ -156,6 +162,15 @@ public sealed class UdpDnsListener : IDisposable
         }
     }
 
+    private QueryContext NewContext() => new() { Cookies = _cookies, Recursion = _recursion?.Access };
+
+    private static SocketAddress Copy(SocketAddress address)
+    {
+        var copy = new SocketAddress(address.Family, address.Size);
+        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
+        return copy;
+    }
+
     // One message's failure costs that message: no reply, and a fresh context in case the failure left the
     // old one half-written.
     private int Answer(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> request, Span<byte> response, ref QueryContext context)
@@ -168,7 +183,7 @@ public sealed class UdpDnsListener : IDisposable
         catch (Exception e)
         {
             _faults.MessageFailed("udp", e, request);
-            context = new QueryContext { Cookies = _cookies };
+            context = NewContext();
             return 0;
         }
     }

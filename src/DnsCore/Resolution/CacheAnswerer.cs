@@ -34,7 +34,7 @@ public static class CacheAnswerer
                 plan.RecursionAvailable = true;
                 return true;
             }
-            if (type == RecordType.CNAME || !cache.TryGet(name, RecordType.CNAME, out var alias) || alias.Kind != CacheHitKind.Positive)
+            if (type == RecordType.CNAME || !cache.TryGet(name, RecordType.CNAME, out var alias, counted: false) || alias.Kind != CacheHitKind.Positive)
                 break;
             plan.Answer.Add(new SectionEntry(alias.Set!.Owner, RecordType.CNAME, alias.TtlLeft, alias.Set.Records));
             name = alias.Set.First.Span;

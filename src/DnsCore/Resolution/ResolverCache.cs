@@ -45,8 +45,11 @@ public sealed class ResolverCache
     public long Misses { get; private set; }
     public long Evictions { get; private set; }
 
-    /// <summary>The live entry for the name and type: the set, a NODATA for the type, or an NXDOMAIN for the name.</summary>
-    public bool TryGet(ReadOnlySpan<byte> name, ushort type, out CacheHit hit)
+    /// <summary>
+    /// The live entry for the name and type: the set, a NODATA for the type, or an NXDOMAIN for the name.
+    /// <paramref name="counted"/> false for a probe (is there a CNAME?) that should not count as a hit or miss.
+    /// </summary>
+    public bool TryGet(ReadOnlySpan<byte> name, ushort type, out CacheHit hit, bool counted = true)
     {
         Span<byte> key = stackalloc byte[2 + DnsName.MaxLength];
         int length = WriteKey(name, type, key);
@@ -55,12 +58,14 @@ public sealed class ResolverCache
         {
             if ((Live(key[..length], now) ?? Live(WithType(key[..length], 0), now)) is { } entry)
             {
-                Hits++;
+                if (counted)
+                    Hits++;
                 Touch(entry);
                 hit = new CacheHit(entry.Kind, entry.Set, entry.Soa, TtlLeft(entry, now));
                 return true;
             }
-            Misses++;
+            if (counted)
+                Misses++;
         }
         hit = default;
         return false;

@@ -33,6 +33,7 @@ public sealed class StoreFolder : IAsyncDisposable
         {
             store.Server = DnsServerHost.Start(new ServerOptions
             {
+                RecursionAllow = [],
                 Database = store.Database,
                 ZonesFolder = Path.Combine(store.Folder, "no-zones"),
                 Listen = [IPAddress.Loopback],

@@ -74,6 +74,7 @@ public sealed class ControlSocketTests(ServerFixture server) : IClassFixture<Ser
         File.Delete(MiniDns.Storage.StoreLock.PathFor(server.DatabasePath)); // as a tmp cleaner might
         var e = Assert.Throws<IOException>(() => MiniDns.Server.DnsServerHost.Start(new MiniDns.Server.ServerOptions
         {
+            RecursionAllow = [],
             Database = server.DatabasePath,
             ZonesFolder = server.Folder,
             Listen = [System.Net.IPAddress.Loopback],

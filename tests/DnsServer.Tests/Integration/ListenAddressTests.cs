@@ -20,6 +20,7 @@ public sealed class ListenAddressTests
         File.WriteAllText(Path.Combine(zones, "example.test.zone"), TestZones.Example);
         await using (var host = DnsServerHost.Start(new ServerOptions
         {
+            RecursionAllow = [],
             Database = Path.Combine(folder, "minidns.db"),
             ZonesFolder = zones,
             Listen = [IPAddress.Loopback, IPAddress.IPv6Loopback],

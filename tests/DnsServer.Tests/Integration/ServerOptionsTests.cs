@@ -52,6 +52,12 @@ public sealed class ServerOptionsTests
     [InlineData(new[] { "--listen", "127.0.0.1", "::1" }, "Unrecognized command or argument '::1'")]
     [InlineData(new[] { "--metrics", "9153" }, "--metrics: '9153' is not ADDRESS:PORT (e.g. 127.0.0.1:9153 or [::1]:9153)")]
     [InlineData(new[] { "--metrics", "127.0.0.1" }, "--metrics: '127.0.0.1' is not ADDRESS:PORT (e.g. 127.0.0.1:9153 or [::1]:9153)")]
+    [InlineData(new[] { "--recursion-allow", "everyone" }, "--recursion-allow: 'everyone' is not an address or CIDR network")]
+    [InlineData(new[] { "--forwarder", "dns.example" }, "--forwarder: 'dns.example' is not IP or IP:PORT (e.g. 192.0.2.1, 192.0.2.1:5353, [2001:db8::1]:53)")]
+    [InlineData(new[] { "--forward-zone", "corp.example" }, "--forward-zone: 'corp.example' is not DOMAIN=IP[:PORT][,IP…]")]
+    [InlineData(new[] { "--qname-minimisation", "maybe" }, "--qname-minimisation: 'maybe' is not on or off")]
+    [InlineData(new[] { "--cache-size", "10" }, "--cache-size: '10' is not a size from 64KB to 1024GB (e.g. 64MB)")]
+    [InlineData(new[] { "--cache-size", "2TB" }, "--cache-size: '2TB' is not a size from 64KB to 1024GB (e.g. 64MB)")]
     public void Bad_options_say_what_is_wrong(string[] args, string message)
     {
         var error = Assert.Throws<ArgumentException>(() => ServerOptions.Load(args, Path.GetTempPath()));
@@ -65,7 +71,10 @@ public sealed class ServerOptionsTests
         { "tcp-max-per-client", "9" }, { "rrl-rate", "0" }, { "rrl-slip", "5" }, { "rrl-window", "4" },
         { "rrl-exempt", "10.0.0.0/8" }, { "cookie-secret", "000102030405060708090A0B0C0D0E0F" },
         { "cookie-secret-previous", "0F0E0D0C0B0A09080706050403020100" }, { "log-level", "Debug" },
-        { "metrics", "127.0.0.1:9153" },
+        { "metrics", "127.0.0.1:9153" }, { "recursion-allow", "10.0.0.0/8" }, { "forwarder", "192.0.2.1:5353" },
+        { "forward-zone", "corp.example=192.0.2.2" }, { "root-hints", "/etc/hints" }, { "upstream-port", "5300" },
+        { "qname-minimisation", "off" }, { "use-0x20", "on" }, { "cache-size", "1MB" }, { "cache-max-ttl", "600" },
+        { "cache-max-negative-ttl", "60" }, { "cache-min-ttl", "5" },
     };
 
     [Theory]
@@ -78,10 +87,12 @@ public sealed class ServerOptionsTests
             var none = new System.Collections.Hashtable();
             string Describe(ServerOptions o) => string.Join("|", o.Database, o.ZonesFolder, o.Control, o.LockTimeout, string.Join(",", o.Listen), o.Port,
                 o.TcpIdleTimeout, o.TcpMaxConnections, o.TcpMaxPerClient, o.LogLevel, o.RrlRate, o.RrlSlip, o.RrlWindow, string.Join(",", o.RrlExempt),
-                o.CookieSecret is null ? "" : Convert.ToHexString(o.CookieSecret), o.CookieSecretPrevious is null ? "" : Convert.ToHexString(o.CookieSecretPrevious), o.Metrics);
+                o.CookieSecret is null ? "" : Convert.ToHexString(o.CookieSecret), o.CookieSecretPrevious is null ? "" : Convert.ToHexString(o.CookieSecretPrevious), o.Metrics,
+                string.Join(",", o.RecursionAllow), string.Join(",", o.Forwarders), string.Join(",", o.ForwardZones.Select(z => $"{MiniDns.Wire.NameText.Format(z.Domain)}={string.Join("+", z.Servers)}")),
+                o.RootHints, o.UpstreamPort, o.QnameMinimisation, o.Use0x20, o.CacheSize, o.CacheMaxTtl, o.CacheMaxNegativeTtl, o.CacheMinTtl);
             string defaults = Describe(ServerOptions.Load([], folder, none));
             string fromCommandLine = Describe(ServerOptions.Load([$"--{key}", value], folder, none));
-            var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (key is "listen" or "rrl-exempt" ? "__0" : "");
+            var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (ServerCommandLine.Repeats(key) ? "__0" : "");
             string fromEnvironment = Describe(ServerOptions.Load([], folder, new System.Collections.Hashtable { [variable] = value, ["MINIDNS_REQUIRE_INTEROP"] = "1" }));
             File.WriteAllText(Path.Combine(folder, "appsettings.json"), $$"""{ "{{key}}": "{{value}}" }""");
             string fromJson = Describe(ServerOptions.Load([], folder, none));
@@ -114,6 +125,18 @@ public sealed class ServerOptionsTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Recursion_is_for_loopback_by_default_and_none_turns_it_off()
+    {
+        var none = new System.Collections.Hashtable();
+        Assert.Equal([IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")], ServerOptions.Load([], Path.GetTempPath(), none).RecursionAllow);
+        Assert.Empty(ServerOptions.Load(["--recursion-allow", "none"], Path.GetTempPath(), none).RecursionAllow);
+        var zones = ServerOptions.Load(["--forward-zone", "Corp.Example=192.0.2.1,192.0.2.2:5353", "--cache-size", "512KB"], Path.GetTempPath(), none);
+        Assert.Equal("corp.example.", MiniDns.Wire.NameText.Format(zones.ForwardZones.Single().Domain));
+        Assert.Equal(["192.0.2.1:53", "192.0.2.2:5353"], zones.ForwardZones.Single().Servers.Select(s => s.ToString()));
+        Assert.Equal(512 * 1024, zones.CacheSize);
     }
 
     [Fact]

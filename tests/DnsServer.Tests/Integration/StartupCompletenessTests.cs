@@ -29,6 +29,7 @@ public sealed class StartupCompletenessTests
             string database = folder.File($"store{start / 2}.db");
             await using var host = DnsServerHost.Start(new ServerOptions
             {
+                RecursionAllow = [],
                 Database = database,
                 ZonesFolder = zones,
                 Listen = [IPAddress.Loopback],

@@ -11,7 +11,12 @@ public class ServerFixture : IAsyncLifetime
     public string Folder { get; } = Directory.CreateTempSubdirectory("minidns-test-").FullName;
     public DnsServerHost Host { get; private set; } = null!;
     public string DatabasePath => Path.Combine(Folder, "minidns.db");
-    public IPEndPoint EndPoint => new(IPAddress.Loopback, Host.Port);
+    public IPEndPoint EndPoint => new(Listen, Host.Port);
+    public IPAddress Listen { get; init; } = IPAddress.Loopback;
+    public int Port { get; init; }
+
+    /// <summary>The zones to serve instead of the test zones (example.test., big.test.); empty: none.</summary>
+    public IReadOnlyList<(string Name, string Text)>? OnlyZones { get; init; }
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(2);
     public bool UdpBatching { get; init; } = true;
     public int TcpMaxConnections { get; init; } = 64;
@@ -23,19 +28,28 @@ public class ServerFixture : IAsyncLifetime
     public IReadOnlyList<(string Name, string Text)> ExtraZones { get; init; } = [];
     public IPEndPoint? Metrics { get; init; }
 
+    /// <summary>Nobody unless a test is about the resolver: a question outside the zones must not leave the machine.</summary>
+    public IReadOnlyList<IPNetwork> RecursionAllow { get; init; } = [];
+    public IReadOnlyList<IPEndPoint> Forwarders { get; init; } = [];
+    public string? RootHints { get; init; }
+    public int UpstreamPort { get; init; } = 53;
+
     public ValueTask InitializeAsync()
     {
         var zones = Directory.CreateDirectory(Path.Combine(Folder, "zones")).FullName;
-        File.WriteAllText(Path.Combine(zones, "example.test.zone"), TestZones.Example);
-        File.WriteAllText(Path.Combine(zones, "big.test.zone"), TestZonesText.Big);
-        foreach (var (name, text) in ExtraZones)
+        if (OnlyZones is null)
+        {
+            File.WriteAllText(Path.Combine(zones, "example.test.zone"), TestZones.Example);
+            File.WriteAllText(Path.Combine(zones, "big.test.zone"), TestZonesText.Big);
+        }
+        foreach (var (name, text) in OnlyZones ?? ExtraZones)
             File.WriteAllText(Path.Combine(zones, name + ".zone"), text);
         Host = DnsServerHost.Start(new ServerOptions
         {
             Database = DatabasePath,
             ZonesFolder = zones,
-            Listen = [IPAddress.Loopback],
-            Port = 0,
+            Listen = [Listen],
+            Port = Port,
             TcpIdleTimeout = TcpIdleTimeout,
             TcpMaxConnections = TcpMaxConnections,
             TcpMaxPerClient = TcpMaxPerClient,
@@ -43,6 +57,10 @@ public class ServerFixture : IAsyncLifetime
             RrlRate = RrlRate,
             UdpBatching = UdpBatching,
             Metrics = Metrics,
+            RecursionAllow = RecursionAllow,
+            Forwarders = Forwarders,
+            RootHints = RootHints,
+            UpstreamPort = UpstreamPort,
         }, new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;
     }

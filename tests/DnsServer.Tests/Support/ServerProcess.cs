@@ -55,6 +55,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     private static async Task<ServerProcess> StartAsync(string program, string[] arguments)
     {
+        // No recursion unless a test asks for it: a question outside the zones must not leave the machine.
+        if (!arguments.Contains("--recursion-allow"))
+            arguments = [.. arguments, "--recursion-allow", "none"];
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using MiniDns.Resolution;
+using MiniDns.Wire;
+using Serilog;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// The resolver's side of the server: cache misses of allowed clients, handed over by the listeners, are
+/// resolved off the receive loops and answered later (UDP with SendTo on the socket the query came in on,
+/// TCP through the connection). Identical questions in flight at once share one resolution, so a hundred
+/// clients asking the same new name make one upstream query. At most <see cref="MaxInFlight"/> distinct
+/// questions are resolved at once; past that a miss is dropped, as Unbound does, and the client asks again.
+/// </summary>
+public sealed class RecursionService
+{
+    public const int MaxInFlight = 4096;
+
+    private readonly ConcurrentDictionary<string, Task<ResolverAnswer>> _inFlight = new();
+    private readonly ServerCookies _cookies;
+    private readonly FaultLog _faults;
+    private readonly ILogger _log;
+    private long _resolutions, _servFails, _droppedBusy;
+
+    public RecursionService(Resolver resolver, RecursionAccess access, ServerCookies cookies, FaultLog faults, ILogger log)
+    {
+        Resolver = resolver;
+        Access = access;
+        _cookies = cookies;
+        _faults = faults;
+        _log = log;
+        if (log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
+            resolver.Exchanged += exchange =>
+            {
+                if (exchange.Reply is null || exchange.Reply.Rcode is not (ResponseCode.NoError or ResponseCode.NxDomain))
+                    _log.Debug("Upstream {Exchange}", exchange.ToString());
+            };
+    }
+
+    public Resolver Resolver { get; }
+    public RecursionAccess Access { get; }
+
+    public long Resolutions => Interlocked.Read(ref _resolutions);
+    public long ServFails => Interlocked.Read(ref _servFails);
+    public long DroppedBusy => Interlocked.Read(ref _droppedBusy);
+
+    /// <summary>Resolves a UDP request in the background and sends the answer to <paramref name="client"/> from <paramref name="socket"/>.</summary>
+    public void AnswerLater(Socket socket, byte[] request, SocketAddress client, ReadOnlyMemory<byte> clientAddress)
+    {
+        var address = clientAddress.ToArray();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (await AnswerAsync(request, address, maxResponse: null) is { } response)
+                    await socket.SendToAsync(response, SocketFlags.None, client);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // The client's address is unreachable now, or the server is stopping.
+            }
+            catch (Exception e)
+            {
+                _faults.Failed("Answering from the resolver", e);
+            }
+        });
+    }
+
+    /// <summary>The response to a request the receive path handed over; null to send nothing.</summary>
+    public async Task<byte[]?> AnswerAsync(byte[] request, byte[] clientAddress, int? maxResponse)
+    {
+        var context = new QueryContext { Cookies = _cookies };
+        context.SetClientAddress(clientAddress);
+        if (QueryReader.Read(request, context.Query) != QueryParseResult.Ok)
+            return null;
+        var name = context.Query.Name;
+        string key = $"{context.Query.Type}/{Convert.ToHexString(DnsName.ToLowerCopy(name))}";
+        var resolving = _inFlight.TryGetValue(key, out var shared) ? shared : Start(key, DnsName.ToLowerCopy(name), context.Query.Type);
+        if (resolving is null)
+        {
+            Interlocked.Increment(ref _droppedBusy);
+            return null;
+        }
+        var answer = await resolving;
+        var response = new byte[maxResponse ?? ResponseWriter.EdnsPayloadSize];
+        int length = QueryProcessor.WriteResolved(request, response, answer, context, maxResponse);
+        return length == 0 ? null : response[..length];
+    }
+
+    private Task<ResolverAnswer>? Start(string key, byte[] name, ushort type)
+    {
+        if (_inFlight.Count >= MaxInFlight)
+            return null;
+        var started = new TaskCompletionSource<ResolverAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_inFlight.TryAdd(key, started.Task))
+            return _inFlight.TryGetValue(key, out var other) ? other : null;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var answer = await Resolver.ResolveAsync(name, type);
+                Interlocked.Increment(ref _resolutions);
+                if (answer.Rcode == ResponseCode.ServFail)
+                {
+                    Interlocked.Increment(ref _servFails);
+                    _log.Debug("Resolving {Name} {Type} failed: {Error}", NameText.Format(name), RecordType.ToText(type), answer.Error?.ToString());
+                }
+                started.SetResult(answer);
+            }
+            catch (Exception e)
+            {
+                _faults.Failed("Resolving", e);
+                started.SetResult(ResolverAnswer.Fail(new ExtendedError(ExtendedError.Other, "internal error")));
+            }
+            finally
+            {
+                _inFlight.TryRemove(key, out _);
+            }
+        });
+        return started.Task;
+    }
+}

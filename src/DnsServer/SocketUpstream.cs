@@ -1,0 +1,72 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using MiniDns.Resolution;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// The resolver's queries on the wire. UDP: a new socket per query, bound to port 0, so each query leaves
+/// from a fresh port that Linux picks at random (RFC 5452 9.2), and connected to the server asked, so the
+/// kernel drops datagrams from any other address or port. TCP (after TC=1): a new connection, messages
+/// framed by their length (RFC 7766). Replies the resolver does not accept (another ID or question) are
+/// skipped and the wait goes on until the timeout.
+/// </summary>
+public sealed class SocketUpstream : IUpstream
+{
+    public async Task<byte[]?> ExchangeAsync(IPEndPoint server, ReadOnlyMemory<byte> query, bool tcp, TimeSpan timeout, Func<byte[], bool> accept, CancellationToken cancel)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return tcp ? await OverTcpAsync(server, query, accept, deadline.Token) : await OverUdpAsync(server, query, accept, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (SocketException)
+        {
+            return null; // unreachable, refused (ICMP), reset: no answer from this server
+        }
+    }
+
+    private static async Task<byte[]?> OverUdpAsync(IPEndPoint server, ReadOnlyMemory<byte> query, Func<byte[], bool> accept, CancellationToken cancel)
+    {
+        using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(server.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0));
+        await socket.ConnectAsync(server, cancel);
+        await socket.SendAsync(query, cancel);
+        var buffer = new byte[65535];
+        while (true)
+        {
+            int received = await socket.ReceiveAsync(buffer, cancel);
+            var reply = buffer[..received];
+            if (accept(reply))
+                return reply;
+        }
+    }
+
+    private static async Task<byte[]?> OverTcpAsync(IPEndPoint server, ReadOnlyMemory<byte> query, Func<byte[], bool> accept, CancellationToken cancel)
+    {
+        using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server, cancel);
+        var framed = new byte[2 + query.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
+        query.CopyTo(framed.AsMemory(2));
+        await socket.SendAsync(framed, cancel);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var prefix = new byte[2];
+        while (true)
+        {
+            if (await stream.ReadAtLeastAsync(prefix, 2, throwOnEndOfStream: false, cancel) < 2)
+                return null;
+            var reply = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
+            if (await stream.ReadAtLeastAsync(reply, reply.Length, throwOnEndOfStream: false, cancel) < reply.Length)
+                return null;
+            if (accept(reply))
+                return reply;
+        }
+    }
+}

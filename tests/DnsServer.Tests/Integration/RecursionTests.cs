@@ -1,0 +1,180 @@
+using System.Buffers.Binary;
+using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
+using MiniDns.Tests.Support;
+using MiniDns.Wire;
+
+namespace MiniDns.Tests.Integration;
+
+/// <summary>
+/// The resolver end to end: real MiniDns servers on 127.0.0.11-15 as the DNS (<see cref="LoopbackHierarchy"/>),
+/// a MiniDns resolver asked with DnsClient and raw messages as a stub resolver would ask it.
+/// </summary>
+public sealed class RecursionTests(LoopbackHierarchy hierarchy) : IClassFixture<LoopbackHierarchy>, IAsyncLifetime
+{
+    private ServerFixture _resolver = null!;
+
+    public async ValueTask InitializeAsync() => _resolver = await hierarchy.StartResolverAsync();
+
+    public async ValueTask DisposeAsync() => await _resolver.DisposeAsync();
+
+    private LookupClient Client(bool tcp = false) => new(new LookupClientOptions(new NameServer(_resolver.EndPoint))
+    {
+        UseCache = false,
+        Recursion = true,
+        Retries = 0,
+        Timeout = TimeSpan.FromSeconds(15),
+        UseTcpOnly = tcp,
+        ThrowDnsErrors = false,
+        ContinueOnDnsError = false,
+        ContinueOnEmptyResponse = false,
+    });
+
+    private async Task<IDnsQueryResponse> Ask(string name, QueryType type, bool tcp = false) =>
+        await Client(tcp).QueryAsync(name, type, cancellationToken: TestContext.Current.CancellationToken);
+
+    private static async Task<DnsMessage> Raw(IPEndPoint server, string name, ushort type, ushort flags = HeaderFlags.RD)
+    {
+        var reply = await RawDns.UdpAsync(server, QueryBytes.Build(name, type, flags: flags, ednsPayload: 1232));
+        Assert.True(MessageReader.TryRead(reply, out var message, out var error), error);
+        return message;
+    }
+
+    // The INFO-CODE of the Extended DNS Error in the reply's OPT record (RFC 8914), or null.
+    private static ushort? ExtendedError(DnsMessage message)
+    {
+        var opt = message.Additional.FirstOrDefault(r => r.Type == RecordType.OPT);
+        for (int at = 0; opt is not null && at + 4 <= opt.Data.Length;)
+        {
+            ushort code = BinaryPrimitives.ReadUInt16BigEndian(opt.Data.AsSpan(at)), length = BinaryPrimitives.ReadUInt16BigEndian(opt.Data.AsSpan(at + 2));
+            if (code == 15 && length >= 2)
+                return BinaryPrimitives.ReadUInt16BigEndian(opt.Data.AsSpan(at + 4));
+            at += 4 + length;
+        }
+        return null;
+    }
+
+    [Fact]
+    public async Task A_third_level_name_is_resolved_from_the_root_with_ra_set_and_aa_clear()
+    {
+        var response = await Ask("news.cctv.com", QueryType.A);
+
+        Assert.Equal(DnsHeaderResponseCode.NoError, response.Header.ResponseCode);
+        Assert.True(response.Header.RecursionAvailable);
+        Assert.False(response.Header.HasAuthorityAnswer);
+        Assert.Equal("192.0.2.10", Assert.Single(response.Answers.ARecords()).Address.ToString());
+    }
+
+    [Fact]
+    public async Task A_cname_across_zones_a_glueless_delegation_and_a_child_zone_are_followed()
+    {
+        var www = await Ask("www.cctv.com", QueryType.A);
+        Assert.Equal("www.a.shifen.baidu.com.", Assert.Single(www.Answers.CnameRecords()).CanonicalName.Value);
+        Assert.Equal("192.0.2.20", Assert.Single(www.Answers.ARecords()).Address.ToString());
+
+        var glueless = await Ask("www.glueless.com", QueryType.A);
+        Assert.Equal("192.0.2.30", Assert.Single(glueless.Answers.ARecords()).Address.ToString());
+
+        var deep = await Ask("deep.sub.cctv.com", QueryType.TXT);
+        Assert.Equal("below the second cut", Assert.Single(deep.Answers.TxtRecords()).Text.Single());
+    }
+
+    [Fact]
+    public async Task Nxdomain_and_nodata_come_back_with_the_zones_soa()
+    {
+        var missing = await Ask("nope.cctv.com", QueryType.A);
+        Assert.Equal(DnsHeaderResponseCode.NotExistentDomain, missing.Header.ResponseCode);
+        Assert.Equal("cctv.com.", Assert.Single(missing.Authorities.SoaRecords()).DomainName.Value);
+
+        var empty = await Ask("news.cctv.com", QueryType.AAAA);
+        Assert.Equal(DnsHeaderResponseCode.NoError, empty.Header.ResponseCode);
+        Assert.Empty(empty.Answers);
+        Assert.Single(empty.Authorities.SoaRecords());
+    }
+
+    [Fact]
+    public async Task A_truncated_answer_is_fetched_over_tcp_and_given_whole_over_tcp()
+    {
+        var udp = await Ask("big.cctv.com", QueryType.TXT);
+        Assert.True(udp.Header.ResultTruncated || udp.Answers.Count == 30);
+
+        var tcp = await Ask("big.cctv.com", QueryType.TXT, tcp: true);
+        Assert.Equal(30, tcp.Answers.TxtRecords().Count());
+        Assert.True(hierarchy.Servers[LoopbackHierarchy.Cctv].Counters.TcpQueries > 0, "the resolver asked cctv.com.'s server over TCP");
+    }
+
+    [Fact]
+    public async Task A_second_question_is_answered_from_the_cache_with_the_ttl_counted_down()
+    {
+        var first = await Ask("news.cctv.com", QueryType.A);
+        long asked = hierarchy.UpstreamQueries;
+        await Task.Delay(1100, TestContext.Current.CancellationToken);
+        var second = await Ask("news.cctv.com", QueryType.A);
+
+        Assert.Equal(asked, hierarchy.UpstreamQueries);
+        // InitialTimeToLive: what the message said (DnsClient's TimeToLive counts down on its own clock).
+        Assert.Equal(300, first.Answers.ARecords().Single().InitialTimeToLive);
+        Assert.Equal(299, second.Answers.ARecords().Single().InitialTimeToLive);
+    }
+
+    [Fact]
+    public async Task A_hundred_identical_questions_at_once_make_one_upstream_query()
+    {
+        await Ask("cctv.com", QueryType.SOA); // the delegations are cached: what is left is the one leaf query
+        long before = hierarchy.QueriesAt(LoopbackHierarchy.Cctv);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => Raw(_resolver.EndPoint, "burst.cctv.com.", RecordType.A)));
+
+        Assert.All(answers, a => Assert.Equal(ResponseCode.NoError, a.Rcode));
+        Assert.Equal(1, hierarchy.QueriesAt(LoopbackHierarchy.Cctv) - before);
+    }
+
+    [Fact]
+    public async Task Lame_silent_and_looping_delegations_end_in_servfail_with_an_extended_error()
+    {
+        var started = DateTime.UtcNow;
+        foreach (string name in (string[])["www.lame.com.", "www.silent.com.", "www.loop1.com.", "a.cctv.com."])
+        {
+            var reply = await Raw(_resolver.EndPoint, name, RecordType.A);
+            Assert.True(reply.Rcode == ResponseCode.ServFail, $"{name}: {reply.Rcode}");
+            Assert.True(ExtendedError(reply) is not null, $"{name}: no Extended DNS Error");
+            Assert.True(reply.Has(HeaderFlags.RA));
+        }
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Without_rd_or_from_a_client_not_allowed_the_answer_is_refused_without_ra()
+    {
+        var noRd = await Raw(_resolver.EndPoint, "news.cctv.com.", RecordType.A, flags: 0);
+        Assert.Equal(ResponseCode.Refused, noRd.Rcode);
+
+        await using var closed = await hierarchy.StartResolverAsync([IPNetwork.Parse("10.0.0.0/8")]);
+        long before = hierarchy.UpstreamQueries;
+        var refused = await Raw(closed.EndPoint, "news.cctv.com.", RecordType.A);
+        Assert.Equal(ResponseCode.Refused, refused.Rcode);
+        Assert.False(refused.Has(HeaderFlags.RA));
+        Assert.Equal(before, hierarchy.UpstreamQueries);
+    }
+
+    [Fact]
+    public async Task A_forwarder_that_is_dead_is_passed_over_for_the_next()
+    {
+        // The first forwarder is an address where nothing answers; the second is our own resolver.
+        using var silent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        silent.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.17"), 0));
+        await using var forwarding = new ServerFixture
+        {
+            RecursionAllow = [IPNetwork.Parse("127.0.0.0/8")],
+            Forwarders = [(IPEndPoint)silent.LocalEndPoint!, _resolver.EndPoint],
+            OnlyZones = [],
+        };
+        await forwarding.InitializeAsync();
+
+        var started = DateTime.UtcNow;
+        var reply = await Raw(forwarding.EndPoint, "news.cctv.com.", RecordType.A);
+        Assert.Equal(ResponseCode.NoError, reply.Rcode);
+        Assert.Single(reply.Answer);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "failover within the try timeout");
+    }
+}
