@@ -18,6 +18,8 @@ public static class MiniDnsCli
             BatchCommand.Build(access, cli),
             CheckCommand.Build(access, cli),
             QueryCommand.Build(cli),
+            CacheCommands.Build(access, cli),
+            TraceCommand.Build(access, cli),
         };
         foreach (var command in ServerCommands.Build(access, cli))
             root.Subcommands.Add(command);

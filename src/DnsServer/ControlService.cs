@@ -11,12 +11,18 @@ namespace MiniDns.Server;
 /// answers an edit only once the snapshot that holds it serves queries: when <c>minidns record add</c>
 /// exits, the server answers the new record.
 /// </summary>
-public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots, ServerCounters counters, Func<ServerStatusInfo> status)
+public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots, ServerCounters counters, Func<ServerStatusInfo> status,
+    RecursionService? recursion)
 {
     public async Task<ControlReply> ExecuteAsync(ControlRequest request, CancellationToken cancel)
     {
         try
         {
+            if (request.Command == ControlCommand.Trace)
+            {
+                ControlRequestCheck.WireForm(request);
+                return await TraceAsync(Required(request.Name, "name"), Required(request.Type, "type"), cancel);
+            }
             var reply = Execute(request);
             if (!reply.Written)
                 return reply;
@@ -78,9 +84,37 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
                 return new ControlReply { Data = store.EditSoa(Required(r.Name, "name"), Required(r.Soa, "soa")), Written = true };
             case ControlCommand.Status:
                 return new ControlReply { Status = Status() };
+            case ControlCommand.CacheFlush:
+                return new ControlReply { Count = Cache().Flush(r.Name ?? default, r.Subtree) };
+            case ControlCommand.CacheDump:
+                return new ControlReply { Lines = Cache().Dump(r.Name ?? default, r.Subtree) };
             default:
                 throw new ControlProtocolException($"unknown command '{r.Command}'");
         }
+    }
+
+    private MiniDns.Resolution.ResolverCache Cache() =>
+        recursion?.Resolver.Cache ?? throw new ZoneStoreException("the server does not recurse (--recursion-allow none), so it has no cache");
+
+    // The resolution path from the root (or the forwarders), with a resolver that has learned nothing yet.
+    private async Task<ControlReply> TraceAsync(byte[] name, ushort type, CancellationToken cancel)
+    {
+        var resolver = recursion?.Resolver.Fresh() ?? throw new ZoneStoreException("the server does not recurse (--recursion-allow none): there is nothing to trace");
+        var exchanges = new List<WireExchange>();
+        var answer = await resolver.ResolveAsync(name, type, cancel, exchange =>
+        {
+            lock (exchanges)
+                exchanges.Add(new WireExchange(NameText.Format(exchange.Zone), exchange.Server.ToString(),
+                    $"{NameText.Format(exchange.Name)} {RecordType.ToText(exchange.Type)}", exchange.Tcp, exchange.Elapsed.TotalMilliseconds,
+                    exchange.Reply?.Rcode.ToString().ToUpperInvariant(),
+                    exchange.Reply is { } reply ? [.. reply.Answer.Concat(reply.Authority).Concat(reply.Additional).Where(r => r.Type != RecordType.OPT).Select(r => r.ToString())] : [],
+                    exchange.Failure));
+        });
+        var lines = answer.Answer.SelectMany(set => set.Records.ToArrays().Select(d => $"{NameText.Format(set.Owner)} {set.Ttl} IN {RecordType.ToText(set.Type)} {RdataText.Format(set.Type, d)}"))
+            .Concat(answer.Soa is { } soa ? [$"{NameText.Format(soa.Owner)} {soa.Ttl} IN SOA {RdataText.Format(RecordType.SOA, soa.First.Span)}"] : [])
+            .Concat(answer.Error is { } error ? [$"; {error}"] : [])
+            .ToList();
+        return new ControlReply { Exchanges = exchanges, Rcode = answer.Rcode.ToString().ToUpperInvariant(), Lines = lines };
     }
 
     // A field the command needs and the request lacks is a client bug, told as a protocol error.

@@ -25,6 +25,7 @@ public sealed record ControlRequest
     public string? Policy { get; init; }
     public uint? Serial { get; init; }
     public string? Digest { get; init; }
+    public bool Subtree { get; init; }
     public bool Bump { get; init; }
     public SoaFields? Soa { get; init; }
 }
@@ -49,7 +50,13 @@ public sealed record ControlReply
     public string? Policy { get; init; }
     public byte[]? Data { get; init; }
     public ServerStatus? Status { get; init; }
+    public IReadOnlyList<string>? Lines { get; init; }
+    public string? Rcode { get; init; }
+    public IReadOnlyList<WireExchange>? Exchanges { get; init; }
 }
+
+/// <summary>One upstream query of <c>minidns trace</c>: the zone whose server was asked, the server, the time, what came back.</summary>
+public sealed record WireExchange(string Zone, string Server, string Question, bool Tcp, double Milliseconds, string? Rcode, IReadOnlyList<string> Records, string? Failure);
 
 /// <summary>A record as the control channel carries it, with the "file:line" it was read from, for the server's error messages.</summary>
 public sealed record WireRecord(byte[] Owner, ushort Type, uint Ttl, byte[] Data, string? Source = null)
@@ -95,6 +102,9 @@ public static class ControlCommand
     public const string ZoneSerial = "zone serial";            // Name, Policy?, Serial?, Bump -> Serial, Policy
     public const string ZoneSoa = "zone soa";                  // Name, Soa -> Data
     public const string Status = "status";                     // -> Status
+    public const string CacheFlush = "cache flush";            // Name?, Subtree -> Count
+    public const string CacheDump = "cache dump";              // Name?, Subtree -> Lines
+    public const string Trace = "trace";                       // Name, Type -> Exchanges, Rcode, Lines (the answer)
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

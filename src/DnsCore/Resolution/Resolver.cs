@@ -24,6 +24,9 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
     private readonly IReadOnlyList<(byte[] Name, IPAddress Address)> _hints = options.RootHints ?? RootHints.Iana;
 
     public ResolverCache Cache => cache;
+
+    /// <summary>The same resolver with nothing learned yet: an empty cache and server list (what <c>minidns trace</c> resolves with).</summary>
+    public Resolver Fresh() => new(new ResolverCache(cache.Options with { MaxBytes = Math.Min(cache.Options.MaxBytes, 16L << 20) }), upstream, options);
     public ServerSelection Servers => _servers;
 
     /// <summary>Queries sent upstream, replies that never came, and servers that answered badly.</summary>

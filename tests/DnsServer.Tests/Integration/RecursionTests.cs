@@ -177,4 +177,64 @@ public sealed class RecursionTests(LoopbackHierarchy hierarchy) : IClassFixture<
         Assert.Single(reply.Answer);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "failover within the try timeout");
     }
+
+    private async Task<(int Exit, string Output, string Error)> Cli(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = await MiniDns.Cli.MiniDnsCli.RunAsync(["--db", _resolver.DatabasePath, .. args], output, error, TestContext.Current.CancellationToken);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Cache_dump_shows_what_was_learned_and_flush_makes_the_next_question_go_upstream()
+    {
+        await Ask("news.cctv.com", QueryType.A);
+        await Ask("nope.cctv.com", QueryType.A);
+
+        var dump = await Cli("cache", "dump", "cctv.com", "--subtree");
+        Assert.Equal(0, dump.Exit);
+        Assert.Matches(@"(?m)^news\.cctv\.com\. \d+ IN A 192\.0\.2\.10$", dump.Output);
+        Assert.Matches(@"(?m)^nope\.cctv\.com\. \d+ IN ANY ; NXDOMAIN$", dump.Output);
+        Assert.Matches(@"(?m)^cctv\.com\. \d+ IN NS ns1\.cctv\.com\.$", dump.Output);
+
+        var flushed = await Cli("cache", "flush", "news.cctv.com");
+        Assert.Equal((0, "flushed 1 entry\n"), (flushed.Exit, flushed.Output));
+        long before = hierarchy.QueriesAt(LoopbackHierarchy.Cctv);
+        await Ask("news.cctv.com", QueryType.A);
+        Assert.Equal(1, hierarchy.QueriesAt(LoopbackHierarchy.Cctv) - before);
+
+        var stats = await Cli("stats");
+        Assert.Matches(@"(?m)^cache\.hits \d+$", stats.Output);
+        Assert.Matches(@"(?m)^resolver\.upstream_queries [1-9]\d*$", stats.Output);
+    }
+
+    [Fact]
+    public async Task Trace_shows_each_level_from_the_root_down_with_the_server_asked()
+    {
+        await Ask("news.cctv.com", QueryType.A); // cached: the trace must not use it
+        long before = hierarchy.QueriesAt(LoopbackHierarchy.Root);
+
+        var trace = await Cli("trace", "news.cctv.com", "A");
+
+        Assert.True(trace.Exit == 0, trace.Error);
+        Assert.Equal(1, hierarchy.QueriesAt(LoopbackHierarchy.Root) - before);
+        var levels = System.Text.RegularExpressions.Regex.Matches(trace.Output, @"(?m)^;; (\S+) at (\S+): (.+) -> (\S+) in \d+ ms$")
+            .Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value.Split(':')[0]} {m.Groups[3].Value} {m.Groups[4].Value}").ToList();
+        Assert.Equal([". 127.0.0.11 com. A NOERROR", "com. 127.0.0.12 cctv.com. A NOERROR", "cctv.com. 127.0.0.13 news.cctv.com. A NOERROR"], levels);
+        Assert.Contains("cctv.com. 172800 IN NS ns1.cctv.com.", trace.Output);
+        Assert.EndsWith(";; answer for news.cctv.com. A: NOERROR\nnews.cctv.com. 300 IN A 192.0.2.10\n", trace.Output);
+    }
+
+    [Fact]
+    public async Task Cache_commands_on_a_server_that_does_not_recurse_say_so()
+    {
+        var hierarchyServer = hierarchy.Servers[LoopbackHierarchy.Com];
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var db = Path.ChangeExtension(hierarchyServer.ControlPath, null);
+        int exit = await MiniDns.Cli.MiniDnsCli.RunAsync(["--db", db, "cache", "dump"], output, error, TestContext.Current.CancellationToken);
+        Assert.Equal(2, exit);
+        Assert.Contains("does not recurse", error.ToString());
+    }
 }
