@@ -107,7 +107,7 @@ public static class ZoneCommands
             using var store = access.Open(result, create: true);
             store.ImportZones(parsed.Select(p => new ZoneContent(p.Origin!, p.Records)).ToList(), result.GetValue(replace));
             foreach (var file in parsed)
-                cli.Output.WriteLine($"imported {NameText.Format(file.Origin!)}: {file.Records.Count} records");
+                cli.Output.WriteLine($"imported {NameText.Format(file.Origin!)}: {MiniDns.Storage.RecordEditRules.Normalise(file.Records).Count} records");
             return ExitCode.Success;
         }));
         return command;
@@ -189,14 +189,16 @@ public static class ZoneCommands
                 }
                 var parsed = MasterFileParser.ParseFile(path, given);
                 var found = parsed.Errors.ToList();
+                // As the store judges it: the records it would keep.
+                var records = MiniDns.Storage.RecordEditRules.Normalise(parsed.Records);
                 if (found.Count == 0)
                 {
-                    found.AddRange(ZoneRules.Check(DnsName.ToLowerCopy(parsed.Origin!), parsed.Records));
+                    found.AddRange(ZoneRules.Check(DnsName.ToLowerCopy(parsed.Origin!), records));
                     if (found.Count == 0)
                     {
                         try
                         {
-                            ZoneBuilder.Build(parsed.Origin!, parsed.Records);
+                            ZoneBuilder.Build(parsed.Origin!, records);
                         }
                         catch (ZoneDataException e)
                         {
@@ -205,7 +207,7 @@ public static class ZoneCommands
                     }
                 }
                 if (found.Count == 0)
-                    good.Add($"{path}: zone {NameText.Format(parsed.Origin!)}, {parsed.Records.Count} records: OK");
+                    good.Add($"{path}: zone {NameText.Format(parsed.Origin!)}, {records.Count} records: OK");
                 errors.AddRange(found);
             }
             foreach (var line in good)

@@ -58,7 +58,7 @@ public static class RecordEditRules
                 var data = edit.Data[0];
                 var set = existing.Where(r => r.Type == type).ToList();
                 uint setTtl = edit.Ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
-                bool present = set.Any(r => r.Data.AsSpan().SequenceEqual(data));
+                bool present = set.Any(r => SameData(type, r.Data, data));
                 if (present && set.All(r => r.Ttl == setTtl))
                     return null;
                 after = existing.Select(r => r.Type == type ? r with { Ttl = setTtl } : r).ToList();
@@ -72,7 +72,7 @@ public static class RecordEditRules
                 ushort type = edit.Type!.Value;
                 var set = existing.Where(r => r.Type == type).ToList();
                 uint setTtl = edit.Ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
-                var records = edit.Data.DistinctBy(d => Convert.ToHexString(d)).Select(d => new ZoneRecord(owner, type, setTtl, d)).ToList();
+                var records = edit.Data.DistinctBy(d => DataKey(type, d)).Select(d => new ZoneRecord(owner, type, setTtl, d)).ToList();
                 if (records.Count == set.Count && records.All(set.Contains))
                     return null;
                 after = [.. existing.Where(r => r.Type != type), .. records];
@@ -81,7 +81,7 @@ public static class RecordEditRules
             }
             default:
             {
-                var doomed = existing.Where(r => (edit.Type is null || r.Type == edit.Type) && (edit.Data.Count == 0 || r.Data.AsSpan().SequenceEqual(edit.Data[0]))).ToList();
+                var doomed = existing.Where(r => (edit.Type is null || r.Type == edit.Type) && (edit.Data.Count == 0 || SameData(r.Type, r.Data, edit.Data[0]))).ToList();
                 if (doomed.Count == 0)
                     return null;
                 if (apex && doomed.Any(r => r.Type == RecordType.SOA))
@@ -118,8 +118,9 @@ public static class RecordEditRules
     }
 
     /// <summary>
-    /// A zone's records as stored: each record once (RFC 2181 5: an RRset holds no duplicates) and one TTL
-    /// per RRset (RFC 2181 5.2), the smallest given, which is the one the zone builder serves.
+    /// A zone's records as stored: each record once (RFC 2181 5: an RRset holds no duplicates, and names in
+    /// RDATA compare without case, RFC 4343) and one TTL per RRset (RFC 2181 5.2), the smallest given, which is
+    /// the one the zone builder serves.
     /// </summary>
     public static List<ZoneRecord> Normalise(IReadOnlyList<ZoneRecord> records)
     {
@@ -129,18 +130,27 @@ public static class RecordEditRules
         foreach (var record in records)
         {
             string owner = Convert.ToHexString(DnsName.ToLowerCopy(record.Owner));
-            if (!seen.Add((owner, record.Type, Convert.ToHexString(record.Data))))
-                continue;
             ttls[(owner, record.Type)] = Math.Min(ttls.GetValueOrDefault((owner, record.Type), uint.MaxValue), record.Ttl);
-            kept.Add((record, owner));
+            if (seen.Add((owner, record.Type, DataKey(record.Type, record.Data))))
+                kept.Add((record, owner));
         }
         return kept.Select(k => ttls[(k.Owner, k.Record.Type)] is var ttl && ttl == k.Record.Ttl ? k.Record : k.Record with { Ttl = ttl }).ToList();
     }
 
+    /// <summary>True when two records' data are the same record: byte for byte, or a name that differs only in case.</summary>
+    public static bool SameData(ushort type, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) =>
+        IsName(type) ? DnsName.EqualsIgnoreCase(a, b) : a.SequenceEqual(b);
+
+    // The types whose whole RDATA is one domain name.
+    private static bool IsName(ushort type) => type is RecordType.NS or RecordType.CNAME or RecordType.DNAME or RecordType.PTR;
+
+    private static string DataKey(ushort type, byte[] data) => Convert.ToHexString(IsName(type) ? DnsName.ToLowerCopy(data) : data);
+
     /// <summary>
     /// The records of a parent zone's content that belong to a child zone hosted in the same store: at or
-    /// below the child's apex, other than the delegation's NS records at the apex and the address records
-    /// of the names they point to (glue). Those would be stored and never served.
+    /// below the child's apex, other than what the parent's side of a cut holds (the delegation's NS and DS
+    /// records, RFC 4034 5) and the address records of the names the NS records point to (glue). Those would
+    /// be stored and never served.
     /// </summary>
     public static List<string> CheckChildZones(IReadOnlyList<ZoneRecord> records, IReadOnlyList<byte[]> children)
     {
@@ -154,7 +164,7 @@ public static class RecordEditRules
             var child = children.Where(c => DnsName.IsSubdomainOf(owner, c)).MaxBy(c => c.Length);
             if (child is null)
                 continue;
-            bool delegation = record.Type == RecordType.NS && owner.AsSpan().SequenceEqual(child);
+            bool delegation = record.Type is RecordType.NS or RecordType.DS && owner.AsSpan().SequenceEqual(child);
             bool glue = record.Type is RecordType.A or RecordType.AAAA && nsTargets.Any(t => t.AsSpan().SequenceEqual(owner));
             if (!delegation && !glue)
                 errors.Add($"{record}: the name belongs to zone {NameText.Format(child)} in the store; edit it there");

@@ -335,8 +335,10 @@ public sealed class ZoneStore : IZoneStore
         var built = CheckZones(zones);
         Write(() =>
         {
+            var batch = built.Select(b => ParseName(b.Key)).ToList();
             foreach (var (key, content, serial) in built)
             {
+                CheckChildZones(key, content, batch);
                 var records = content.Records;
                 if (_zones.FindById(key) is { } existing)
                 {
@@ -368,7 +370,7 @@ public sealed class ZoneStore : IZoneStore
             uint current = (uint)doc["serial"].AsInt64;
             if (current != baseSerial || ZoneDigest.Of(_blocks.ZoneRecords(key)) != baseDigest)
                 throw new ZoneChangedException($"zone {key} changed while it was being edited (serial {baseSerial}, now {current}): nothing applied");
-            CheckChildZones(key, checkedContent);
+            CheckChildZones(key, checkedContent, []);
             next = SerialPolicy.ForContent(PolicyOf(doc), current, given, DateTime.UtcNow);
             WriteZone(key, WithSerial(checkedContent.Records, next));
             return true;
@@ -378,12 +380,22 @@ public sealed class ZoneStore : IZoneStore
 
     // Inside a transaction: names that belong to another zone of the store hosted below this one are that
     // zone's, except the delegation's NS records and their glue (RFC 1034 4.2.1).
-    private void CheckChildZones(string key, ZoneContent content)
+    // A zone added below a zone of the store must not hide names the parent holds there (the same rule seen
+    // from the child's side).
+    private void CheckChildZones(string key, ZoneContent content, IReadOnlyList<byte[]> alsoImported)
     {
         var origin = ParseName(key);
-        var children = _zones.FindAll().Select(z => ParseName(z["_id"].AsString))
-            .Where(z => z.Length > origin.Length && DnsName.IsSubdomainOf(z, origin)).ToList();
+        var children = _zones.FindAll().Select(z => ParseName(z["_id"].AsString)).Concat(alsoImported)
+            .Where(z => z.Length > origin.Length && DnsName.IsSubdomainOf(z, origin)).Distinct(NameComparer.Instance).ToList();
         var errors = RecordEditRules.CheckChildZones(content.Records, children);
+        var parents = _zones.FindAll().Select(z => ParseName(z["_id"].AsString))
+            .Where(z => z.Length < origin.Length && DnsName.IsSubdomainOf(origin, z) && !alsoImported.Any(i => i.AsSpan().SequenceEqual(z)));
+        foreach (var parent in parents)
+        {
+            var hidden = RecordEditRules.CheckChildZones(_blocks.ZoneRecords(NameText.Format(parent)), [origin]);
+            if (hidden.Count > 0)
+                errors.Add($"zone {NameText.Format(parent)} holds names below {key} ({hidden.Count} records, the first: {hidden[0].Split(':')[0]}): move or remove them first");
+        }
         if (errors.Count > 0)
             throw new ZoneDataException(errors);
     }
@@ -393,9 +405,13 @@ public sealed class ZoneStore : IZoneStore
     {
         var errors = new List<string>();
         var built = new List<(string Key, ZoneContent Content, uint Serial)>();
+        foreach (var group in zones.GroupBy(z => NameText.Format(DnsName.ToLowerCopy(z.Origin))).Where(g => g.Count() > 1))
+            errors.Add($"zone {group.Key} is given {group.Count()} times");
         foreach (var content in zones)
         {
-            var ruleErrors = ZoneRules.Check(DnsName.ToLowerCopy(content.Origin), content.Records);
+            // Normalised first, so every way into the store judges the records it will keep.
+            var normal = new ZoneContent(content.Origin, RecordEditRules.Normalise(content.Records));
+            var ruleErrors = ZoneRules.Check(DnsName.ToLowerCopy(normal.Origin), normal.Records);
             if (ruleErrors.Count > 0)
             {
                 errors.AddRange(ruleErrors);
@@ -403,7 +419,6 @@ public sealed class ZoneStore : IZoneStore
             }
             try
             {
-                var normal = new ZoneContent(content.Origin, RecordEditRules.Normalise(content.Records));
                 var zone = ZoneBuilder.Build(normal.Origin, normal.Records);
                 built.Add((NameText.Format(zone.Origin), normal, zone.Serial));
             }

@@ -120,4 +120,38 @@ public sealed class RecordEditRulesTests
         Assert.Equal(8u, SerialPolicy.ForContent(SerialPolicy.Increment, 7, 3, now));
         Assert.Equal(0u, SerialPolicy.ForContent(SerialPolicy.Increment, uint.MaxValue, uint.MaxValue, now)); // RFC 1982: 0 follows 2^32-1
     }
+
+    [Fact]
+    public void Normalising_keeps_each_record_once_names_without_case_and_the_smallest_ttl_even_of_a_duplicate()
+    {
+        var records = RecordEditRules.Normalise(
+        [
+            new(Www, RecordType.A, 600, Address1), new(Www, RecordType.A, 60, Address1), new(Www, RecordType.A, 300, Address2),
+            new(Origin, RecordType.NS, 300, Name("ns1.example.test.")), new(Origin, RecordType.NS, 300, Name("NS1.Example.Test.")),
+            new(Www, RecordType.TXT, 300, [1, (byte)'A']), new(Www, RecordType.TXT, 300, [1, (byte)'a']),
+        ]);
+        Assert.Equal(
+            "example.test. 300 IN NS ns1.example.test.\nwww.example.test. 300 IN TXT \"a\"\nwww.example.test. 300 IN TXT \"A\"\n" +
+            "www.example.test. 60 IN A 192.0.2.1\nwww.example.test. 60 IN A 192.0.2.2", Text(records));
+    }
+
+    [Fact]
+    public void An_added_name_server_that_differs_only_in_case_is_already_there()
+    {
+        var existing = new[] { new ZoneRecord(Origin, RecordType.NS, 300, Name("ns1.example.test.")) };
+        Assert.Null(RecordEditRules.Apply(RecordEdit.Add(Origin, RecordType.NS, Name("NS1.EXAMPLE.TEST."), null), Origin, Origin, existing));
+    }
+
+    [Fact]
+    public void The_parent_side_of_a_hosted_child_keeps_ns_ds_and_glue_and_nothing_else()
+    {
+        var child = Name("sub.example.test.");
+        var ns = Name("ns.sub.example.test.");
+        var errors = RecordEditRules.CheckChildZones(
+        [
+            new(child, RecordType.NS, 300, ns), new(child, RecordType.DS, 300, [0x30, 0x39, 13, 2, .. new byte[32]]),
+            new(ns, RecordType.A, 300, Address1), new(Name("www.sub.example.test."), RecordType.A, 300, Address2),
+        ], [child]);
+        Assert.Equal(["www.sub.example.test. 300 IN A 192.0.2.2: the name belongs to zone sub.example.test. in the store; edit it there"], errors);
+    }
 }

@@ -105,4 +105,29 @@ public sealed class ZoneStoreTests : IDisposable
         Assert.Equal($"{StorePath} is not a readable MiniDns store: zone d.test. has a bad block count", e.Message);
         Assert.Equal(before, File.ReadAllBytes(StorePath));
     }
+
+    [Fact]
+    public void No_way_into_the_store_hides_names_of_a_parent_under_a_hosted_child()
+    {
+        // Found by attack: zone edit refused them, but import --replace and zone add let them in.
+        Import("$ORIGIN p.test.\n@ 60 IN SOA ns1 h 1 2 3 4 5\n@ 60 IN NS ns1\nns1 60 IN A 192.0.2.1\nwww.deep 60 IN A 192.0.2.9\n");
+        var add = Assert.Throws<ZoneDataException>(() => _store.AddZone(Name("deep.p.test."), [Name("ns1.p.test.")], Name("h.p.test."), 60));
+        Assert.Contains("zone p.test. holds names below deep.p.test. (1 records, the first: www.deep.p.test. 60 IN A 192.0.2.9): move or remove them first", add.Errors);
+
+        _store.RemoveRecords(Name("www.deep.p.test."), null, null);
+        _store.AddZone(Name("deep.p.test."), [Name("ns1.p.test.")], Name("h.p.test."), 60);
+        var parent = MasterFileParser.Parse("$ORIGIN p.test.\n@ 60 IN SOA ns1 h 1 2 3 4 5\n@ 60 IN NS ns1\nns1 60 IN A 192.0.2.1\nwww.deep 60 IN A 192.0.2.9\n", "p.zone");
+        var replace = Assert.Throws<ZoneDataException>(() => _store.ImportZone(parent.Origin!, parent.Records, replace: true));
+        Assert.Contains("belongs to zone deep.p.test.", Assert.Single(replace.Errors));
+    }
+
+    [Fact]
+    public void A_zone_given_twice_in_one_import_is_named_as_such()
+    {
+        var file = MasterFileParser.Parse("$ORIGIN two.test.\n@ 60 IN SOA ns1 h 1 2 3 4 5\n@ 60 IN NS ns1\nns1 60 IN A 192.0.2.1\n", "t.zone");
+        var content = new ZoneContent(file.Origin!, file.Records);
+        var error = Assert.Throws<ZoneDataException>(() => _store.ImportZones([content, content], replace: false));
+        Assert.Equal(["zone two.test. is given 2 times"], error.Errors);
+        Assert.Empty(_store.ListZones());
+    }
 }
