@@ -13,12 +13,14 @@ namespace MiniDns.Server;
 /// The HTTP side is ours, not prometheus-net's HttpListener, which found by attack had no cap on connections
 /// and no deadline for a request's headers (450 slow clients took the descriptors DNS over TCP needed) and
 /// matched the Host header (a scrape of localhost got 404). Here: at most <see cref="MaxConnections"/> at
-/// once (more are closed at accept), one request per connection, its head read within <see cref="Deadline"/>
-/// and <see cref="MaxHead"/> bytes, any Host.
+/// once, and at the cap the oldest is closed for the new one, as DNS over TCP does (a scrape takes
+/// milliseconds, so the oldest is the one stalling); at most <see cref="MaxPerClient"/> from one address; one
+/// request per connection, its head read within <see cref="Deadline"/> and <see cref="MaxHead"/> bytes, any Host.
 /// </summary>
 public sealed class MetricsEndpoint : IDisposable
 {
     public const int MaxConnections = 8;
+    public const int MaxPerClient = 4;
     public const int MaxHead = 8192;
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(5);
 
@@ -27,7 +29,7 @@ public sealed class MetricsEndpoint : IDisposable
     private readonly FaultLog _faults;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
-    private int _open;
+    private readonly LinkedList<(Socket Socket, IPAddress Client)> _open = new();
 
     private MetricsEndpoint(Socket listener, CollectorRegistry registry, FaultLog faults)
     {
@@ -40,7 +42,14 @@ public sealed class MetricsEndpoint : IDisposable
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
     /// <summary>Connections being served now (at most <see cref="MaxConnections"/>).</summary>
-    public int OpenConnections => Volatile.Read(ref _open);
+    public int OpenConnections
+    {
+        get
+        {
+            lock (_open)
+                return _open.Count;
+        }
+    }
 
     public static MetricsEndpoint Start(IPEndPoint address, ServerCounters counters, FaultLog faults)
     {
@@ -99,17 +108,35 @@ public sealed class MetricsEndpoint : IDisposable
                 await Task.Delay(100, CancellationToken.None);
                 continue;
             }
-            if (Interlocked.Increment(ref _open) > MaxConnections)
+            var address = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            LinkedListNode<(Socket, IPAddress)> node;
+            lock (_open)
             {
-                Interlocked.Decrement(ref _open);
-                client.Dispose();
-                continue;
+                // The oldest of this client's connections, or of all, makes room: a new one always gets in.
+                var sameClient = _open.Count(c => c.Client.Equals(address));
+                var oldest = sameClient >= MaxPerClient ? FirstOf(address) : _open.Count >= MaxConnections ? _open.First : null;
+                if (oldest is not null)
+                {
+                    oldest.Value.Socket.Dispose(); // its read fails and its task ends
+                    _open.Remove(oldest);
+                }
+                node = _open.AddLast((client, address));
             }
-            _ = ServeAsync(client);
+            _ = ServeAsync(client, node);
         }
     }
 
-    private async Task ServeAsync(Socket client)
+    private LinkedListNode<(Socket Socket, IPAddress Client)>? FirstOf(IPAddress address)
+    {
+        for (var node = _open.First; node is not null; node = node.Next)
+        {
+            if (node.Value.Client.Equals(address))
+                return node;
+        }
+        return null;
+    }
+
+    private async Task ServeAsync(Socket client, LinkedListNode<(Socket, IPAddress)> node)
     {
         try
         {
@@ -117,10 +144,13 @@ public sealed class MetricsEndpoint : IDisposable
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             deadline.CancelAfter(Deadline);
             await using var stream = new NetworkStream(client, ownsSocket: false);
-            string? target = await ReadRequestTargetAsync(stream, deadline.Token);
-            if (target is null)
+            var (status, target) = await ReadRequestTargetAsync(stream, deadline.Token);
+            if (status is not null)
+            {
+                await RespondAsync(stream, status, "text/plain; charset=utf-8", [], deadline.Token);
                 return;
-            if (target is "/metrics" || target.StartsWith("/metrics?", StringComparison.Ordinal))
+            }
+            if (target is "/metrics" || target!.StartsWith("/metrics?", StringComparison.Ordinal))
             {
                 using var body = new MemoryStream();
                 await _registry.CollectAndExportAsTextAsync(body, deadline.Token);
@@ -142,12 +172,18 @@ public sealed class MetricsEndpoint : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _open);
+            lock (_open)
+            {
+                if (node.List is not null)
+                    _open.Remove(node);
+            }
         }
     }
 
-    // The target of a GET (empty for another method), or null for a head that is malformed, too long or cut short.
-    private static async Task<string?> ReadRequestTargetAsync(NetworkStream stream, CancellationToken cancel)
+    // The path a GET asks for ("" for another method), or the error status for a head that is malformed or
+    // too long; an absolute target (http://host/metrics, RFC 9112 3.2.2) counts by its path. The status and
+    // target are null when the client went away.
+    private static async Task<(string? Status, string? Target)> ReadRequestTargetAsync(NetworkStream stream, CancellationToken cancel)
     {
         var head = new byte[MaxHead];
         int filled = 0;
@@ -155,18 +191,21 @@ public sealed class MetricsEndpoint : IDisposable
         {
             int read = await stream.ReadAsync(head.AsMemory(filled), cancel);
             if (read == 0)
-                return null;
+                throw new IOException("the client closed the connection");
             filled += read;
             if (head.AsSpan(0, filled).IndexOf("\r\n\r\n"u8) >= 0 || head.AsSpan(0, filled).IndexOf("\n\n"u8) >= 0)
                 break;
             if (filled == head.Length)
-                return null;
+                return ("431 Request Header Fields Too Large", null);
         }
         int lineEnd = head.AsSpan(0, filled).IndexOf((byte)'\n');
         var parts = Encoding.ASCII.GetString(head, 0, lineEnd).TrimEnd('\r').Split(' ');
         if (parts.Length != 3 || !parts[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
-            return null;
-        return parts[0] == "GET" ? parts[1] : "";
+            return ("400 Bad Request", null);
+        string target = parts[1];
+        if (target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(target, UriKind.Absolute, out var absolute))
+            target = absolute.PathAndQuery;
+        return (null, parts[0] == "GET" ? target : "");
     }
 
     private static async Task RespondAsync(NetworkStream stream, string status, string contentType, byte[] body, CancellationToken cancel)

@@ -57,6 +57,11 @@ try
         Log.Fatal("Cannot listen on {Addresses}: an address is not on this machine", options.Listen.Select(a => a.ToString()).ToArray());
         return 1;
     }
+    catch (SocketException e)
+    {
+        Log.Fatal("Cannot listen on {Addresses} port {Port}: {Error}", options.Listen.Select(a => a.ToString()).ToArray(), options.Port, e.Message);
+        return 1;
+    }
     catch (Exception e) when (e is ZoneStoreException or ZoneDataException)
     {
         Log.Fatal("Cannot load zones: {Error}", e.Message);

@@ -62,7 +62,12 @@ internal static class ServerCommandLine
                 continue;
             string key = option.Name[2..];
             for (int i = 0; i < given.Tokens.Count; i++)
+            {
+                // "--db --port" would make a store named --port: an option where a value belongs means the value is missing.
+                if (Settings.Any(s => "--" + s.Key == given.Tokens[i].Value))
+                    throw new ArgumentException($"--{key} needs a value, not the option {given.Tokens[i].Value}");
                 yield return new(Repeats(key) ? $"{key}:{i}" : key, given.Tokens[i].Value);
+            }
         }
     }
 

@@ -64,7 +64,7 @@ public sealed record ServerOptions
     {
         var commandLine = new ConfigurationBuilder().AddInMemoryCollection(ServerCommandLine.Values(ServerCommandLine.Parse(args))).Build();
         var variables = new ConfigurationBuilder().AddInMemoryCollection(EnvironmentSettings(environment ?? Environment.GetEnvironmentVariables())).Build();
-        var file = new ConfigurationBuilder().SetBasePath(baseDirectory ?? Directory.GetCurrentDirectory()).AddJsonFile("appsettings.json", optional: true).Build();
+        var file = ReadSettingsFile(baseDirectory ?? Directory.GetCurrentDirectory());
         var configuration = new ConfigurationBuilder().AddConfiguration(file).AddConfiguration(variables).AddConfiguration(commandLine).Build();
         IConfiguration[] precedence = [commandLine, variables, file];
 
@@ -76,7 +76,7 @@ public sealed record ServerOptions
             ZonesFolder = configuration["zones"] ?? defaults.ZonesFolder,
             Control = configuration["control"],
             LockTimeout = TimeSpan.FromSeconds(ParseInt(configuration, "lock-timeout", (int)defaults.LockTimeout.TotalSeconds, 0, 3600)),
-            Listen = addresses.Length == 0 ? defaults.Listen : addresses.Select(ParseAddress).ToArray(),
+            Listen = addresses.Length == 0 ? defaults.Listen : addresses.Select(ParseAddress).Distinct().ToArray(),
             Port = ParseInt(configuration, "port", defaults.Port, 0, 65535),
             TcpIdleTimeout = TimeSpan.FromSeconds(ParseInt(configuration, "tcp-idle-timeout", 10, 1, 3600)),
             TcpMaxConnections = ParseInt(configuration, "tcp-max-connections", defaults.TcpMaxConnections, 1, 100_000),
@@ -141,9 +141,32 @@ public sealed record ServerOptions
     }
 
     private static IPAddress ParseAddress(string text) =>
-        IPAddress.TryParse(text.Trim('[', ']'), out var address)
-            ? address
-            : throw new ArgumentException($"--listen: '{text}' is not an IP address");
+        !IPAddress.TryParse(text.Trim('[', ']'), out var address) ? throw new ArgumentException($"--listen: '{text}' is not an IP address")
+        : address.IsIPv4MappedToIPv6 ? throw new ArgumentException($"--listen: '{text}' is an IPv4-mapped address: listen on {address.MapToIPv4()} instead")
+        : address;
+
+    // appsettings.json holds our settings and nothing else: a key we do not know is a typo to report, not to
+    // ignore ("prot": 5353 would otherwise bind port 53), and so is a list for a setting that takes one value.
+    private static IConfiguration ReadSettingsFile(string folder)
+    {
+        IConfiguration file;
+        try
+        {
+            file = new ConfigurationBuilder().SetBasePath(folder).AddJsonFile("appsettings.json", optional: true).Build();
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or System.Text.Json.JsonException)
+        {
+            throw new ArgumentException($"appsettings.json: {e.InnerException?.Message ?? e.Message}");
+        }
+        foreach (var setting in file.GetChildren())
+        {
+            if (!ServerCommandLine.Keys.Contains(setting.Key))
+                throw new ArgumentException($"appsettings.json: unknown setting '{setting.Key}' (see --help)");
+            if (setting.Value is null && setting.GetChildren().Any() && !ServerCommandLine.Repeats(setting.Key))
+                throw new ArgumentException($"appsettings.json: '{setting.Key}' takes one value, not a list");
+        }
+        return file;
+    }
 
     // ADDR:PORT, [v6]:PORT; a port is required, since no port is the Prometheus one by convention for us.
     private static IPEndPoint ParseEndPoint(string text, string option) =>

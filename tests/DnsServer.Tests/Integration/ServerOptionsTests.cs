@@ -58,6 +58,8 @@ public sealed class ServerOptionsTests
     [InlineData(new[] { "--qname-minimisation", "maybe" }, "--qname-minimisation: 'maybe' is not on or off")]
     [InlineData(new[] { "--cache-size", "10" }, "--cache-size: '10' is not a size from 64KB to 1024GB (e.g. 64MB)")]
     [InlineData(new[] { "--cache-size", "2TB" }, "--cache-size: '2TB' is not a size from 64KB to 1024GB (e.g. 64MB)")]
+    [InlineData(new[] { "--db", "--port" }, "--db needs a value, not the option --port")]
+    [InlineData(new[] { "--listen", "::ffff:127.0.0.1" }, "--listen: '::ffff:127.0.0.1' is an IPv4-mapped address: listen on 127.0.0.1 instead")]
     public void Bad_options_say_what_is_wrong(string[] args, string message)
     {
         var error = Assert.Throws<ArgumentException>(() => ServerOptions.Load(args, Path.GetTempPath()));
@@ -137,6 +139,27 @@ public sealed class ServerOptionsTests
         Assert.Equal("corp.example.", MiniDns.Wire.NameText.Format(zones.ForwardZones.Single().Domain));
         Assert.Equal(["192.0.2.1:53", "192.0.2.2:5353"], zones.ForwardZones.Single().Servers.Select(s => s.ToString()));
         Assert.Equal(512 * 1024, zones.CacheSize);
+    }
+
+    [Theory]
+    [InlineData("not json", "appsettings.json: ")]
+    [InlineData("""{ "prot": 5353 }""", "appsettings.json: unknown setting 'prot' (see --help)")]
+    [InlineData("""{ "tcp_idle_timeout": 9 }""", "appsettings.json: unknown setting 'tcp_idle_timeout' (see --help)")]
+    [InlineData("""{ "port": [0] }""", "appsettings.json: 'port' takes one value, not a list")]
+    public void A_bad_settings_file_says_what_is_wrong(string json, string message)
+    {
+        // Found by attack: a malformed file crashed the start (exit 134), and unknown keys were ignored.
+        var folder = Directory.CreateTempSubdirectory("minidns-options-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "appsettings.json"), json);
+            var error = Assert.Throws<ArgumentException>(() => ServerOptions.Load([], folder, new System.Collections.Hashtable()));
+            Assert.StartsWith(message, error.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
