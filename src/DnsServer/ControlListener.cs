@@ -169,11 +169,12 @@ public sealed class ControlListener : IAsyncDisposable
                     var frame = await ControlProtocol.ReadFrameAsync(stream, idle.Token, async (length, _) =>
                     {
                         if (length <= LargeFrame)
-                            return;
+                            return false;
                         // The wait for a turn is not idling: the body's time starts when the turn comes.
                         await _largeFrames.WaitAsync(_stop.Token);
                         large = true;
                         idle.CancelAfter(IdleTimeout);
+                        return true;
                     });
                     if (frame is null)
                         return;

@@ -103,7 +103,7 @@ public sealed partial class ZoneEditTests
         uint serial = await SerialAsync(store);
         var bad = await EditAsync(store, """echo 'broken.cctv.com. 300 IN A 192.0.2.300' >> "$1" """);
         Assert.Equal(2, bad.ExitCode);
-        Assert.Matches(@"minidns: .*minidns-edit-cctv\.com-\w+\.zone:\d+: .*192\.0\.2\.300", bad.Error);
+        Assert.Matches(@"minidns: .*minidns-edit-cctv\.com-\d+-[0-9a-f]{32}-[0-9a-f]{8}\.zone:\d+: .*192\.0\.2\.300", bad.Error);
         string kept = KeptPath(bad);
         Assert.Equal(before, store.FileBytes());
 
@@ -236,11 +236,23 @@ public sealed partial class ZoneEditTests
         var removed = await EditAsync(store, """rm "$1" """);
         Assert.Equal(2, removed.ExitCode);
         Assert.Contains("no such file (did the editor remove it?)", removed.Error);
+        Assert.Contains("nothing applied; there is no text to keep", removed.Error);
 
-        var directory = await EditAsync(store, """rm "$1"; mkdir "$1" """);
+        string made = Path.Combine(store.Folder, "made");
+        var directory = await EditAsync(store, $"""rm "$1"; mkdir "$1"; echo "$1" > {made}""");
         Assert.Equal(2, directory.ExitCode);
-        Assert.Contains("cannot be read", directory.Error);
-        Directory.Delete(KeptLine().Match(directory.Error).Groups[1].Value);
+        Assert.Contains("is a directory, not a text", directory.Error);
+        Assert.DoesNotContain("--file", directory.Error);
+        Directory.Delete(File.ReadAllText(made).Trim());
+
+        var fifo = await EditAsync(store, $"""rm "$1"; mkfifo "$1"; echo "$1" > {made}""");
+        Assert.Equal(2, fifo.ExitCode);
+        Assert.Contains("could not be read within 10 s", fifo.Error);
+        string pipe = File.ReadAllText(made).Trim();
+        using (new FileStream(pipe, FileMode.Open, FileAccess.Write)) // lets the abandoned reader's open return
+        {
+        }
+        File.Delete(pipe);
 
         var device = await EditAsync(store, "true", "--file", "/dev/zero");
         Assert.Equal((2, ""), (device.ExitCode, device.Output));
@@ -289,6 +301,23 @@ public sealed partial class ZoneEditTests
         Assert.Equal("", result.Output);
         File.Delete(KeptPath(result));
         Assert.Equal(before, store.FileBytes());
+    }
+
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task A_kept_text_whose_first_line_was_deleted_still_goes_on(StoreMode mode)
+    {
+        // Found by attack: the serial and digest lived only in the first line, which users delete with the other comments.
+        await using var store = await StoreFolder.CreateAsync(mode);
+        var broken = await EditAsync(store, """sed -i '1d' "$1"; echo 'bad.cctv.com. 300 IN A 999.1.1.1' >> "$1" """);
+        Assert.Equal(2, broken.ExitCode);
+        string kept = KeptPath(broken);
+
+        var resumed = await EditAsync(store, """sed -i 's/999\.1\.1\.1/192.0.2.31/' "$1" """, "--file", kept);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("+bad.cctv.com. 300 IN A 192.0.2.31", resumed.Output);
     }
 
     [GeneratedRegex(@"your text is kept in (\S+) \(go on with: minidns zone edit cctv\.com\. --file \1\)")]

@@ -28,10 +28,26 @@ public static partial class ZoneEditCommand
         {
             var origin = CliInput.Name(result.GetValue(name)!);
             string zone = NameText.Format(origin);
-            var (path, baseSerial, baseDigest, original) = result.GetValue(file) is { } kept ? Resume(kept, zone) : Start(access, result, origin);
+            string path;
+            uint baseSerial;
+            string baseDigest, original;
+            try
+            {
+                (path, baseSerial, baseDigest, original) = result.GetValue(file) is { } kept ? Resume(kept, zone) : Start(access, result, origin);
+            }
+            catch (UnreadableTextException e)
+            {
+                throw new CliException(e.Message); // a --file that cannot be read: nothing was started
+            }
             try
             {
                 return Apply(access, result, cli, origin, path, baseSerial, baseDigest, original);
+            }
+            catch (UnreadableTextException e)
+            {
+                cli.Error.WriteLine($"minidns: {e.Message}");
+                cli.Error.WriteLine("minidns: nothing applied; there is no text to keep");
+                return ExitCode.BadInput;
             }
             catch (Exception e) when (e is CliException or ZoneStoreException or ZoneDataException)
             {
@@ -101,8 +117,9 @@ public static partial class ZoneEditCommand
         string text = $"; minidns zone edit {zone} serial {serial.ToString(CultureInfo.InvariantCulture)} digest {digest}\n"
             + "; Save and quit to apply in one transaction; the serial moves by the zone's policy unless you move it.\n"
             + body;
+        // The name carries the serial and digest too, so --file can go on from a text whose first line was deleted.
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(),
-            $"minidns-edit-{UnsafeInPath().Replace(zone.TrimEnd('.'), "_")}-{Guid.NewGuid():N}.zone");
+            $"minidns-edit-{UnsafeInPath().Replace(zone.TrimEnd('.'), "_")}-{serial.ToString(CultureInfo.InvariantCulture)}-{digest}-{Guid.NewGuid().ToString("N")[..8]}.zone");
         // Owner-only from the start: a zone's text may hold names its owner does not publish yet.
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -117,21 +134,27 @@ public static partial class ZoneEditCommand
     {
         string text = ReadText(path);
         var header = Header().Match(text);
-        if (!header.Success)
-            throw new CliException($"{path}: not a text kept by 'minidns zone edit' (its first line names the zone, serial and digest)");
-        if (!string.Equals(header.Groups[1].Value, zone, StringComparison.OrdinalIgnoreCase))
-            throw new CliException($"{path}: the text is for {header.Groups[1].Value}, not {zone}");
-        if (!uint.TryParse(header.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out uint serial))
-            throw new CliException($"{path}: '{header.Groups[2].Value}' is not a serial");
-        return (path, serial, header.Groups[3].Value, "");
+        var named = KeptName().Match(System.IO.Path.GetFileName(path));
+        var (forZone, serialText, digest) = header.Success ? (header.Groups[1].Value, header.Groups[2].Value, header.Groups[3].Value)
+            : named.Success ? (named.Groups[1].Value + ".", named.Groups[2].Value, named.Groups[3].Value)
+            : throw new CliException($"{path}: not a text kept by 'minidns zone edit' (its first line, or its file name, names the zone, serial and digest)");
+        if (header.Success ? !string.Equals(forZone, zone, StringComparison.OrdinalIgnoreCase)
+            : !string.Equals(UnsafeInPath().Replace(zone.TrimEnd('.'), "_"), named.Groups[1].Value, StringComparison.OrdinalIgnoreCase))
+            throw new CliException($"{path}: the text is for {forZone}, not {zone}");
+        if (!uint.TryParse(serialText, NumberStyles.None, CultureInfo.InvariantCulture, out uint serial))
+            throw new CliException($"{path}: '{serialText}' is not a serial");
+        return (path, serial, digest, "");
     }
 
     // The edited text, read up to what one zone edit may hold, else one clear line: an editor may delete the
-    // file or leave a directory, and a user may name a device (/dev/zero never ends).
+    // file, leave a directory or a FIFO (whose open waits for a writer), and a user may name a device
+    // (/dev/zero never ends).
     private static string ReadText(string path)
     {
         const int limit = MiniDns.Control.ControlProtocol.MaxFrame / 2;
-        try
+        if (Directory.Exists(path))
+            throw new UnreadableTextException($"{path}: is a directory, not a text");
+        var reading = Task.Run(() =>
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read);
             using var text = new MemoryStream();
@@ -140,20 +163,33 @@ public static partial class ZoneEditCommand
             while ((read = stream.Read(chunk)) > 0)
             {
                 if (text.Length + read > limit)
-                    throw new CliException($"{path}: more than {limit} bytes, which is more than a zone edit takes");
+                    throw new UnreadableTextException($"{path}: more than {limit} bytes, which is more than a zone edit takes");
                 text.Write(chunk, 0, read);
             }
             return System.Text.Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length).TrimStart('\uFEFF');
-        }
-        catch (FileNotFoundException)
+        });
+        try
         {
-            throw new CliException($"{path}: no such file (did the editor remove it?)");
+            if (!reading.Wait(TimeSpan.FromSeconds(10)))
+                throw new UnreadableTextException($"{path}: could not be read within 10 s (a FIFO or a device?)");
+            return reading.Result;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (AggregateException e) when (e.InnerException is FileNotFoundException)
         {
-            throw new CliException($"{path}: cannot be read: {e.Message}");
+            throw new UnreadableTextException($"{path}: no such file (did the editor remove it?)");
+        }
+        catch (AggregateException e) when (e.InnerException is UnreadableTextException unreadable)
+        {
+            throw unreadable;
+        }
+        catch (AggregateException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+        {
+            throw new UnreadableTextException($"{path}: cannot be read: {e.InnerException.Message}");
         }
     }
+
+    // A text that could not be read: nothing to keep, nothing to go on from.
+    private sealed class UnreadableTextException(string message) : Exception(message);
 
     private static void RunEditor(CliContext cli, string path)
     {
@@ -195,4 +231,7 @@ public static partial class ZoneEditCommand
 
     [GeneratedRegex(@"[^A-Za-z0-9.-]")]
     private static partial Regex UnsafeInPath();
+
+    [GeneratedRegex(@"\Aminidns-edit-(.+)-(\d+)-([0-9a-f]{32})-[0-9a-f]{8}\.zone\z")]
+    private static partial Regex KeptName();
 }

@@ -22,9 +22,10 @@ public static class ControlProtocol
     /// <summary>Reads one frame; null when the peer closed the connection between frames.</summary>
     /// <summary>
     /// Reads one frame; null at a clean end of the stream. <paramref name="beforeBody"/> hears the announced length
-    /// before the body is read, and may wait (the server bounds how many large frames it holds at once).
+    /// before the body is read, and may wait (the server bounds how many large frames it holds at once); when it
+    /// says true, the body's room is taken at once rather than grown as the bytes come.
     /// </summary>
-    public static async Task<byte[]?> ReadFrameAsync(Stream stream, CancellationToken cancel, Func<uint, CancellationToken, Task>? beforeBody = null)
+    public static async Task<byte[]?> ReadFrameAsync(Stream stream, CancellationToken cancel, Func<uint, CancellationToken, Task<bool>>? beforeBody = null)
     {
         var prefix = new byte[4];
         int got = await stream.ReadAtLeastAsync(prefix, 4, throwOnEndOfStream: false, cancel);
@@ -35,11 +36,11 @@ public static class ControlProtocol
         uint length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
         if (length > MaxFrame)
             throw new ControlProtocolException($"a frame of {length} bytes is over the limit of {MaxFrame}");
-        if (beforeBody is not null)
-            await beforeBody(length, cancel);
+        bool whole = beforeBody is not null && await beforeBody(length, cancel);
         // Grown as the bytes arrive, not allocated as announced: a peer that announces 64 MiB and stalls
-        // holds only what it sent.
-        var body = new byte[Math.Min(length, 64 * 1024)];
+        // holds only what it sent. Doubling leaves garbage as large as the frame, so a caller that bounds how
+        // many large frames are read at once takes the room whole.
+        var body = new byte[whole ? length : Math.Min(length, 64 * 1024)];
         int filled = 0;
         while (filled < length)
         {
