@@ -53,6 +53,9 @@ public static class CorpusSeeds
                 responses.Add(answer[..length]);
         }
         Write(folder, "message", responses);
+        // An upstream's replies: the same responses, their header flags as a server sends them; the target
+        // splices the question in when the first octet is even, so both forms are seeds.
+        Write(folder, "upstream", [.. responses.Select(r => WithFirstOctet([.. r.AsSpan(0, 12), .. AfterQuestion(r)], 0)), .. responses.Take(5).Select(r => WithFirstOctet(r, 1))]);
 
         Write(folder, "control", ControlFrames(zones.First(z => z.Records.Any(r => r.Type == RecordType.A))));
     }
@@ -134,6 +137,22 @@ public static class CorpusSeeds
             BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(p + 7), payload);
         }
         return message;
+    }
+
+    // The sections of a message after its one question.
+    private static byte[] AfterQuestion(byte[] message)
+    {
+        int at = 12;
+        while (message[at] != 0)
+            at += 1 + message[at];
+        return message[(at + 5)..];
+    }
+
+    private static byte[] WithFirstOctet(byte[] message, byte value)
+    {
+        var copy = (byte[])message.Clone();
+        copy[0] = value;
+        return copy;
     }
 
     private static void Write(string folder, string target, IEnumerable<byte[]> inputs)

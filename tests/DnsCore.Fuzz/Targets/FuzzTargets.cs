@@ -10,6 +10,7 @@ public static class FuzzTargets
         new NameBlockTarget(),
         new MessageTarget(),
         new ControlFrameTarget(),
+        new UpstreamReplyTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
