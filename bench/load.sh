@@ -5,6 +5,7 @@
 #   bench/load.sh --names 200000  the same with 200,000 names
 #   bench/load.sh --edits         MiniDns at 40k q/s while minidns edits a record once a second for 20 s
 #   bench/load.sh --rrl           MiniDns at 40k q/s with response rate limiting off and on, interleaved
+#   bench/load.sh --resolver      MiniDns as a resolver beside Unbound (bench/resolver-load.sh; same options)
 #
 # NSD runs with its RRL off, and so does MiniDns beside it (--rrl-rate 0): dnsperf sends from one address,
 # which RRL would limit. --rrl measures what the limiter's table costs per query: "on" is a rate no bucket
@@ -28,12 +29,15 @@ while [ $# -gt 0 ]; do
         --rate) rate=$2; shift 2 ;;
         --edits) mode=edits; shift ;;
         --rrl) mode=rrl; shift ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        --resolver) shift; exec bash "$(dirname "$0")/resolver-load.sh" "$@" ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "load.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/measure.sh
+. "$root/bench/measure.sh"
 work=$(mktemp -d /tmp/minidns-load.XXXXXX)
 server_pid=""
 cleanup() {
@@ -59,52 +63,9 @@ dotnet publish "$root/src/DnsCli" -c Release -r "$rid" -o "$work/cli" -v quiet -
 
 echo "== zone of $names names across three levels, and a fixed-seed query mix"
 mkdir -p "$work/zones"
-awk -v n="$names" 'BEGIN {
-    print "$ORIGIN bench.test.\n$TTL 3600"
-    print "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ IN NS ns1\n@ IN NS ns2\nns1 IN A 127.0.0.1\nns2 IN A 127.0.0.2\nmail IN A 127.0.0.3"
-    for (i = 0; i < n; i++) {
-        if (i % 3 == 0) o = "h" i; else if (i % 3 == 1) o = "h" i ".d" (i % 100); else o = "h" i ".s" (i % 10) ".d" (i % 100)
-        printf "%s IN A 10.%d.%d.%d\n", o, int(i / 65536) % 256, int(i / 256) % 256, i % 256
-        if (i % 4 == 0) printf "%s IN AAAA 2001:db8::%x:%x\n", o, int(i / 65536), i % 65536
-        if (i % 10 == 0) printf "%s IN TXT \"name %d\"\n", o, i
-        if (i % 20 == 0) { printf "%s IN MX 10 mail\n", o; printf "c%d IN CNAME %s\n", i, o }
-    }
-}' > "$work/zones/bench.test.zone"
-awk -v n="$names" 'function owner(i) { return (i % 3 == 0) ? "h" i : (i % 3 == 1) ? "h" i ".d" (i % 100) : "h" i ".s" (i % 10) ".d" (i % 100) }
-BEGIN {
-    srand(20261127)
-    for (q = 0; q < 200000; q++) {
-        r = rand(); i = int(rand() * n)
-        if (r < 0.80)      print owner(i) ".bench.test A"
-        else if (r < 0.85) print owner(i - i % 4) ".bench.test AAAA"
-        else if (r < 0.875) print owner(i - i % 10) ".bench.test TXT"
-        else if (r < 0.90) print owner(i - i % 20) ".bench.test MX"
-        else if (r < 0.95) print "nx" i ".bench.test A"
-        else               print "c" (i - i % 20) ".bench.test A"
-    }
-}' > "$work/queries.txt"
-
+bench_zone "$names" 127.0.0.1 > "$work/zones/bench.test.zone"
+bench_queries "$names" > "$work/queries.txt"
 port=$((20000 + RANDOM % 20000))
-
-now_ms() { date +%s%3N; }
-
-# Waits (at most 300 s) until the server answers; prints the milliseconds since $1.
-wait_answer() {
-    local started=$1 deadline=$(( $(date +%s) + 300 ))
-    until dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 ns1.bench.test A 2>/dev/null | grep -qx 127.0.0.1; do
-        kill -0 "$server_pid" 2>/dev/null || { echo "load.sh: the server exited; its log: $work/*.log" >&2; tail -5 "$work"/*.log "$work"/nsd/log 2>/dev/null >&2; exit 1; }
-        [ "$(date +%s)" -lt "$deadline" ] || { echo "load.sh: server did not answer in 300 s" >&2; exit 1; }
-        sleep 0.02
-    done
-    echo $(( $(now_ms) - started ))
-}
-
-# The server's processes: the main pid and all its descendants (NSD forks a main and a worker below it).
-tree_pids() { local c; echo "$1"; for c in $(pgrep -P "$1" || true); do tree_pids "$c"; done; }
-# utime + stime, fields 14 and 15 of /proc/PID/stat; counted after the ")" that ends the command name,
-# which may hold spaces ("nsd: server 1").
-cpu_ticks() { local t=0 p; for p in $(tree_pids "$1"); do [ -r /proc/$p/stat ] && t=$(( t + $(sed 's/.*) //' /proc/$p/stat | awk '{print $12 + $13}') )); done; echo $t; }
-peak_rss_kb() { local m=0 p v; for p in $(tree_pids "$1"); do v=$(awk '/VmHWM/ {print $2}' /proc/$p/status 2>/dev/null || echo 0); [ "${v:-0}" -gt "$m" ] && m=$v; done; echo $m; }
 
 start_nsd() {
     mkdir -p "$work/nsd"
@@ -151,29 +112,6 @@ stop_server() {
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
 }
-
-# Datagrams dropped so far by the server's sockets on our port (the last column of /proc/net/udp), and by
-# full receive buffers anywhere on the machine (Udp RcvbufErrors in /proc/net/snmp: the server's or dnsperf's).
-server_drops() { awk -v port="$(printf ':%04X' "$port")" 'index($2, port) { d += $NF } END { print d + 0 }' /proc/net/udp; }
-rcvbuf_errors() { awk '$1 == "Udp:" { if (!n) { for (i = 1; i <= NF; i++) c[$i] = i; n = 1 } else print $c["RcvbufErrors"] }' /proc/net/snmp; }
-
-# One dnsperf pass; appends "qps cpu_us latency_us lost_pct server_drops rcvbuf_errors" to $1.
-pass() {
-    local out=$1 rate_flag=() before after drops errors
-    [ "$2" = fixed ] && rate_flag=(-Q "$rate")
-    before=$(cpu_ticks "$server_pid") drops=$(server_drops) errors=$(rcvbuf_errors)
-    taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$seconds" -q 500 "${rate_flag[@]}" >"$work/dnsperf.out" 2>&1
-    after=$(cpu_ticks "$server_pid") drops=$(( $(server_drops) - drops )) errors=$(( $(rcvbuf_errors) - errors ))
-    awk -v ticks=$(( after - before )) -v hz="$(getconf CLK_TCK)" -v drops="$drops" -v errors="$errors" '
-        /Queries completed:/ { done = $3 }
-        /Queries lost:/ { lost = $4; gsub(/[()%]/, "", lost) }
-        /Queries per second:/ { qps = $4 }
-        /Average Latency/ { lat = $4 }
-        END { printf "%.0f %.2f %.0f %s %d %d\n", qps, ticks / hz * 1e6 / done, lat * 1e6, lost, drops, errors }' "$work/dnsperf.out" >> "$out"
-}
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-column_median() { awk -v c="$2" '{ print $c }' "$1" | median; }
 
 if [ "$mode" = edits ]; then
     echo "== MiniDns at $rate q/s while minidns edits a record once a second for 20 s"
@@ -253,7 +191,6 @@ for server in nsd minidns; do
         "$(column_median "$work/$server.max" 1)" "$(column_median "$work/$server.max" 2)" \
         "$(awk '{ print $1 / 1024 }' "$work/$server.rss" | median)" "$(median < "$work/$server.load")"
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 echo
 echo "MiniDns / NSD: CPU per query at $rate q/s $(ratio "$(column_median "$work/minidns.fixed" 2)" "$(column_median "$work/nsd.fixed" 2)")," \
      "max q/s $(ratio "$(column_median "$work/minidns.max" 1)" "$(column_median "$work/nsd.max" 1)")," \
