@@ -8,8 +8,10 @@ public static class Interop
 {
     public static string RequireTool(string name, string package = "bind9-dnsutils")
     {
+        // Daemons (unbound, nsd) live in sbin, which a non-login PATH may lack.
         var path = (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/sbin", "/sbin"])
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
         if (path is not null)
