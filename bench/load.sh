@@ -107,12 +107,6 @@ start_minidns() {
     load_ms=$(wait_answer "$started")
 }
 
-stop_server() {
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-}
-
 if [ "$mode" = edits ]; then
     echo "== MiniDns at $rate q/s while minidns edits a record once a second for 20 s"
     start_minidns
@@ -185,10 +179,7 @@ printf '\n%s names, %s rounds of %s s passes (median of rounds)\n\n' "$names" "$
 printf '| server | q/s at %s | CPU us/query at %s | latency us | lost %% | max q/s | CPU us/query at max | peak RSS MiB | load ms |\n' "$rate" "$rate"
 printf '|---|---|---|---|---|---|---|---|---|\n'
 for server in nsd minidns; do
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$server" \
-        "$(column_median "$work/$server.fixed" 1)" "$(column_median "$work/$server.fixed" 2)" \
-        "$(column_median "$work/$server.fixed" 3)" "$(column_median "$work/$server.fixed" 4)" \
-        "$(column_median "$work/$server.max" 1)" "$(column_median "$work/$server.max" 2)" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$server" $(pass_columns "$server") \
         "$(awk '{ print $1 / 1024 }' "$work/$server.rss" | median)" "$(median < "$work/$server.load")"
 done
 echo

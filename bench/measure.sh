@@ -78,3 +78,16 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 column_median() { awk -v c="$2" '{ print $c }' "$1" | median; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
+
+stop_server() {
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+
+# The medians of a server's passes, as table columns: q/s, CPU us/query and latency at the fixed rate,
+# lost %, then q/s and CPU us/query at the maximum rate.
+pass_columns() {
+    echo "$(column_median "$work/$1.fixed" 1) $(column_median "$work/$1.fixed" 2) $(column_median "$work/$1.fixed" 3)" \
+         "$(column_median "$work/$1.fixed" 4) $(column_median "$work/$1.max" 1) $(column_median "$work/$1.max" 2)"
+}

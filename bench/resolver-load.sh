@@ -156,12 +156,6 @@ start_minidns() {
     load_ms=$(wait_answer "$started" 127.0.0.13)
 }
 
-stop_server() {
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-}
-
 # One run of a question file, each question once (-n 1), with at most $2 outstanding; prints "seconds lost%".
 once() {
     taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$1" -n 1 -q "$2" -t 5 -l 600 >"$work/once.out" 2>&1
@@ -188,10 +182,7 @@ printf '\n%s names (%s distinct questions cached), %s rounds of %s s passes of c
 printf '| resolver | q/s at %s | CPU us/query at %s | latency us | lost %% | max q/s | CPU us/query at max | MiB per 100k cached | 1,000 cold names s |\n' "$rate" "$rate"
 printf '|---|---|---|---|---|---|---|---|---|\n'
 for server in unbound minidns; do
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$server" \
-        "$(column_median "$work/$server.fixed" 1)" "$(column_median "$work/$server.fixed" 2)" \
-        "$(column_median "$work/$server.fixed" 3)" "$(column_median "$work/$server.fixed" 4)" \
-        "$(column_median "$work/$server.max" 1)" "$(column_median "$work/$server.max" 2)" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$server" $(pass_columns "$server") \
         "$(awk '{ print $1 / 1024 }' "$work/$server.rss" | median)" "$(column_median "$work/$server.cold" 1)"
 done
 echo

@@ -9,14 +9,17 @@ namespace MiniDns.Tests;
 public sealed partial class ZoneEditTests
 {
     // The editor is a shell script given the file as $1, as vi or nano would be.
-    private static async Task<CliRunner.Result> EditAsync(StoreFolder store, string script, params string[] extra)
+    private static Task<CliRunner.Result> EditAsync(StoreFolder store, string script, params string[] extra) =>
+        EditZoneAsync(store, "cctv.com", script, extra);
+
+    private static async Task<CliRunner.Result> EditZoneAsync(StoreFolder store, string zone, string script, params string[] extra)
     {
         string editor = Path.Combine(store.Folder, $"editor-{Guid.NewGuid():N}.sh");
         File.WriteAllText(editor, "#!/bin/sh\nset -e\n" + script + "\n");
         File.SetUnixFileMode(editor, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int exit = await MiniDns.Cli.MiniDnsCli.RunAsync(["--db", store.Database, "zone", "edit", "cctv.com", .. extra], output, error,
+        int exit = await MiniDns.Cli.MiniDnsCli.RunAsync(["--db", store.Database, "zone", "edit", zone, .. extra], output, error,
             TestContext.Current.CancellationToken, environment: new Dictionary<string, string> { ["VISUAL"] = "", ["EDITOR"] = editor });
         return new CliRunner.Result(exit, output.ToString(), error.ToString());
     }
@@ -203,23 +206,15 @@ public sealed partial class ZoneEditTests
         Assert.Equal(0, (await store.RunAsync("zone", "add", "t.test", "--ns", "ns1.t.test")).ExitCode);
         // Added again the same day, the zone has the same serial as before: only its content tells it apart.
         string cli = $"dotnet {CliRunner.Dll} --db {store.Database}";
-        string editor = Path.Combine(store.Folder, "readd.sh");
-        File.WriteAllText(editor, $"""
-            #!/bin/sh
-            set -e
+        var result = await EditZoneAsync(store, "t.test", $"""
             {cli} zone remove t.test --yes > /dev/null
             {cli} zone add t.test --ns ns.elsewhere.example > /dev/null
             echo 'www.t.test. 300 IN A 192.0.2.7' >> "$1"
             """);
-        File.SetUnixFileMode(editor, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int exit = await MiniDns.Cli.MiniDnsCli.RunAsync(["--db", store.Database, "zone", "edit", "t.test"], output, error,
-            TestContext.Current.CancellationToken, environment: new Dictionary<string, string> { ["VISUAL"] = "", ["EDITOR"] = editor });
 
-        Assert.True(exit == 2, error.ToString());
-        Assert.Contains("changed while it was being edited", error.ToString());
-        File.Delete(ConflictKeptPath(new CliRunner.Result(exit, output.ToString(), error.ToString())));
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("changed while it was being edited", result.Error);
+        File.Delete(ConflictKeptPath(result));
         var listed = (await store.RunAsync("record", "list", "t.test")).Output;
         Assert.Contains("ns.elsewhere.example.", listed);
         Assert.DoesNotContain("www.t.test.", listed);
