@@ -119,7 +119,8 @@ public sealed class DnsServerHost : IAsyncDisposable
     /// cannot be opened and the .NET runtime itself fails ("Out of memory." and exit 134, seen under
     /// prlimit --nofile=256), so the connection cap, whose eviction keeps the count in bounds, must be
     /// reached first. A fixed reserve is not enough: the JIT build has ~110 descriptors open before the
-    /// first connection, the native one ~20.
+    /// first connection, the native one ~20. With recursion on, each question being resolved holds one
+    /// upstream socket: half the room (at most <see cref="RecursionService.MaxInFlight"/>) is theirs.
     /// </summary>
     private static ServerOptions WithinDescriptorLimit(ServerOptions options, ILogger log)
     {
@@ -128,6 +129,12 @@ public sealed class DnsServerHost : IAsyncDisposable
             return options;
         int open = OpenDescriptors();
         int room = Math.Max(1, limit - open - DescriptorHeadroom);
+        if (options.RecursionAllow.Count > 0)
+        {
+            int resolving = Math.Clamp(room / 2, 1, options.ResolvingAtOnce);
+            options = options with { ResolvingAtOnce = resolving };
+            room = Math.Max(1, room - resolving);
+        }
         if (options.TcpMaxConnections <= room)
             return options;
         log.Warning("TCP connections capped at {Cap} instead of {Configured}: the process may open {Limit} descriptors (ulimit -n), has {Open} open and keeps {Headroom} free",
@@ -268,7 +275,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             options.Forwarders.Count > 0 ? $"forwarding to {string.Join(", ", options.Forwarders)}"
                 : $"iterating from {(hints is null ? "the IANA root servers" : $"the {hints.Count} root addresses of {options.RootHints}")}",
             options.CacheSize >> 20);
-        return new RecursionService(resolver, access, cookies, faults, log);
+        return new RecursionService(resolver, access, cookies, faults, log, options.ResolvingAtOnce);
     }
 
     private static void Release(List<(Socket[] Udp, Socket Tcp)> bound)

@@ -11,12 +11,14 @@ namespace MiniDns.Server;
 /// The resolver's side of the server: cache misses of allowed clients, handed over by the listeners, are
 /// resolved off the receive loops and answered later (UDP with SendTo on the socket the query came in on,
 /// TCP through the connection). Identical questions in flight at once share one resolution, so a hundred
-/// clients asking the same new name make one upstream query. At most <see cref="MaxInFlight"/> distinct
-/// questions are resolved at once; past that a miss is dropped, as Unbound does, and the client asks again.
+/// clients asking the same new name make one upstream query. At most a bound of distinct questions (4096,
+/// fewer when descriptors are short) are resolved at once; past that a miss is dropped, as Unbound does, and
+/// the client asks again.
 /// </summary>
 public sealed class RecursionService
 {
     public const int MaxInFlight = 4096;
+    private readonly int _maxInFlight;
 
     private readonly ConcurrentDictionary<string, Task<ResolverAnswer>> _inFlight = new();
     private readonly ServerCookies _cookies;
@@ -24,8 +26,9 @@ public sealed class RecursionService
     private readonly ILogger _log;
     private long _resolutions, _servFails, _droppedBusy;
 
-    public RecursionService(Resolver resolver, RecursionAccess access, ServerCookies cookies, FaultLog faults, ILogger log)
+    public RecursionService(Resolver resolver, RecursionAccess access, ServerCookies cookies, FaultLog faults, ILogger log, int maxInFlight = MaxInFlight)
     {
+        _maxInFlight = maxInFlight;
         Resolver = resolver;
         Access = access;
         _cookies = cookies;
@@ -94,7 +97,7 @@ public sealed class RecursionService
 
     private Task<ResolverAnswer>? Start(string key, byte[] name, ushort type)
     {
-        if (_inFlight.Count >= MaxInFlight)
+        if (_inFlight.Count >= _maxInFlight)
             return null;
         var started = new TaskCompletionSource<ResolverAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_inFlight.TryAdd(key, started.Task))

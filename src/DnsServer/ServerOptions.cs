@@ -53,6 +53,9 @@ public sealed record ServerOptions
     public uint CacheMaxNegativeTtl { get; init; } = 3600;
     public uint CacheMinTtl { get; init; }
 
+    /// <summary>Questions resolved at once, each holding one upstream socket: set from the descriptors the process may open.</summary>
+    internal int ResolvingAtOnce { get; init; } = RecursionService.MaxInFlight;
+
     /// <summary>recvmmsg/sendmmsg batches where Linux has them; off, the portable loop runs (tests use it).</summary>
     internal bool UdpBatching { get; init; } = true;
 

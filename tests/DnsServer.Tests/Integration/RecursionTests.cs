@@ -237,4 +237,30 @@ public sealed class RecursionTests(LoopbackHierarchy hierarchy) : IClassFixture<
         Assert.Equal(2, exit);
         Assert.Contains("does not recurse", error.ToString());
     }
+
+    [Fact]
+    public async Task A_flood_of_new_names_to_a_silent_upstream_is_bounded_and_local_zones_keep_answering()
+    {
+        // Each question being resolved holds an upstream socket: past the bound, misses are dropped, so a
+        // flood cannot take the descriptors that TCP and the control socket need.
+        using var silent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        silent.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.18"), 0));
+        await using var flooded = new ServerFixture
+        {
+            RecursionAllow = [IPNetwork.Parse("127.0.0.0/8")],
+            Forwarders = [(IPEndPoint)silent.LocalEndPoint!],
+            ResolvingAtOnce = 20,
+        };
+        await flooded.InitializeAsync();
+        var cancel = TestContext.Current.CancellationToken;
+        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        client.Connect(flooded.EndPoint);
+        for (int i = 0; i < 300; i++)
+            await client.SendAsync(QueryBytes.Build($"n{i}.flood.example.", RecordType.A, flags: HeaderFlags.RD), cancel);
+        await Task.Delay(200, cancel);
+
+        Assert.True(flooded.Host.Recursion!.DroppedBusy >= 250, $"{flooded.Host.Recursion.DroppedBusy} dropped");
+        var local = await RawDns.TcpAsync(flooded.EndPoint, QueryBytes.Build("www.example.test.", RecordType.A, flags: HeaderFlags.RD));
+        Assert.True(MessageReader.TryRead(local, out var answer, out _) && answer.Rcode == ResponseCode.NoError && answer.Answer.Count > 0);
+    }
 }

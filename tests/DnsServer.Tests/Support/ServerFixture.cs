@@ -33,6 +33,7 @@ public class ServerFixture : IAsyncLifetime
     public IReadOnlyList<IPEndPoint> Forwarders { get; init; } = [];
     public string? RootHints { get; init; }
     public int UpstreamPort { get; init; } = 53;
+    public int ResolvingAtOnce { get; init; } = RecursionService.MaxInFlight;
 
     public ValueTask InitializeAsync()
     {
@@ -61,6 +62,7 @@ public class ServerFixture : IAsyncLifetime
             Forwarders = Forwarders,
             RootHints = RootHints,
             UpstreamPort = UpstreamPort,
+            ResolvingAtOnce = ResolvingAtOnce,
         }, new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;
     }
