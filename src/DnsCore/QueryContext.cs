@@ -15,6 +15,9 @@ public sealed class QueryContext
     /// <summary>The last message is a cache miss of a client allowed to recurse: nothing was written, the resolver answers it.</summary>
     public bool LastNeedsResolution { get; internal set; }
 
+    /// <summary>The last message was answered from the cache, and a set of it is due for prefetch: the resolver fetches it again.</summary>
+    public bool LastNeedsRefresh { get; internal set; }
+
     /// <summary>The server's cookie secrets; null answers no cookies (RFC 7873: a server may not support them).</summary>
     public ServerCookies? Cookies { get; set; }
 

@@ -22,6 +22,7 @@ public static class QueryProcessor
         context.LastReason = query.Malformed;
         context.LastTruncated = false;
         context.LastNeedsResolution = false;
+        context.LastNeedsRefresh = false;
         switch (result)
         {
             case QueryParseResult.Drop:
@@ -50,11 +51,14 @@ public static class QueryProcessor
             if (context.Recursion is { } recursion && recursion.Allows(context.ClientAddress))
             {
                 // Local zones always win; a name outside them, asked with RD, comes from the cache or the resolver.
-                if (plan.Reason == ResponseReason.NoZone && query.RecursionDesired
-                    && !CacheAnswerer.TryAnswer(query, recursion.Cache, plan, recursion.MaxRestarts))
+                if (plan.Reason == ResponseReason.NoZone && query.RecursionDesired)
                 {
-                    context.LastNeedsResolution = true;
-                    return 0;
+                    if (!CacheAnswerer.TryAnswer(query, recursion.Cache, plan, recursion.MaxRestarts, out bool refresh))
+                    {
+                        context.LastNeedsResolution = true;
+                        return 0;
+                    }
+                    context.LastNeedsRefresh = refresh;
                 }
                 plan.RecursionAvailable = true;
             }

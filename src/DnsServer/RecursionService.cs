@@ -74,6 +74,17 @@ public sealed class RecursionService
         });
     }
 
+    /// <summary>Fetches a cached answer again in the background (prefetch); the client was answered from the cache already.</summary>
+    public void Refresh(ReadOnlySpan<byte> name, ushort type)
+    {
+        var lower = DnsName.ToLowerCopy(name);
+        if (Start($"refresh/{type}/{Convert.ToHexString(lower)}", lower, type, refresh: true) is not null)
+            Interlocked.Increment(ref _refreshes);
+    }
+
+    public long Refreshes => Interlocked.Read(ref _refreshes);
+    private long _refreshes;
+
     /// <summary>The response to a request the receive path handed over; null to send nothing.</summary>
     public async Task<byte[]?> AnswerAsync(byte[] request, byte[] clientAddress, int? maxResponse)
     {
@@ -95,7 +106,7 @@ public sealed class RecursionService
         return length == 0 ? null : response[..length];
     }
 
-    private Task<ResolverAnswer>? Start(string key, byte[] name, ushort type)
+    private Task<ResolverAnswer>? Start(string key, byte[] name, ushort type, bool refresh = false)
     {
         if (_inFlight.Count >= _maxInFlight)
             return null;
@@ -106,7 +117,7 @@ public sealed class RecursionService
         {
             try
             {
-                var answer = await Resolver.ResolveAsync(name, type);
+                var answer = await Resolver.ResolveAsync(name, type, refresh: refresh);
                 Interlocked.Increment(ref _resolutions);
                 if (answer.Rcode == ResponseCode.ServFail)
                 {

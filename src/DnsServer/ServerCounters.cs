@@ -100,6 +100,7 @@ public sealed class ServerCounters
             new("errors", "Exceptions caught while answering, serving a connection, accepting or reloading", Errors),
             new("resolver.resolutions", "Questions the resolver answered after a cache miss", Recursion?.Resolutions ?? 0),
             new("resolver.servfail", "Resolutions that ended in SERVFAIL", Recursion?.ServFails ?? 0),
+            new("resolver.prefetches", "Cached answers fetched again in the last tenth of their TTL, while asked for", Recursion?.Refreshes ?? 0),
             new("resolver.busy_drops", "Cache misses dropped because too many questions were being resolved", Recursion?.DroppedBusy ?? 0),
             new("resolver.upstream_queries", "Queries sent to other servers", Recursion?.Resolver.UpstreamQueries ?? 0),
             new("resolver.upstream_timeouts", "Upstream queries that got no reply in time", Recursion?.Resolver.UpstreamTimeouts ?? 0),

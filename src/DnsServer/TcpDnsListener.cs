@@ -157,6 +157,8 @@ public sealed class TcpDnsListener : IAsyncDisposable
                 if (answer < 0)
                     return; // answering failed: counted and logged; the client sees the connection close
                 bool resolved = context.LastNeedsResolution;
+                if (context.LastNeedsRefresh)
+                    _recursion!.Refresh(context.Query.Name, context.Query.Type);
                 if (resolved)
                 {
                     // Over TCP the connection waits for the resolver; its answer may be as large as a message.

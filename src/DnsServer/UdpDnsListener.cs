@@ -98,6 +98,8 @@ public sealed class UdpDnsListener : IDisposable
                         int answered = Answer(batch.SenderAddress(i), batch.Request(i), batch.ResponseBuffer(i), ref context);
                         if (context.LastNeedsResolution)
                             _recursion!.AnswerLater(socket, batch.Request(i).ToArray(), batch.Sender(i, socket.AddressFamily), context.ClientAddress.ToArray());
+                        else if (context.LastNeedsRefresh)
+                            _recursion!.Refresh(context.Query.Name, context.Query.Type);
                         int length = answered > 0 && _rrl.Enabled ? Limit(batch.ResponseBuffer(i), answered, context, counters, now) : answered;
                         counters.Count(context, length, held: context.LastNeedsResolution || answered > 0 && length == 0);
                         if (_log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
@@ -135,6 +137,8 @@ public sealed class UdpDnsListener : IDisposable
                 int answered = Answer(client.Buffer.Span[..client.Size], request.AsSpan(0, received), response, ref context);
                 if (context.LastNeedsResolution)
                     _recursion!.AnswerLater(socket, request[..received], Copy(client), context.ClientAddress.ToArray());
+                else if (context.LastNeedsRefresh)
+                    _recursion!.Refresh(context.Query.Name, context.Query.Type);
                 int length = answered > 0 && _rrl.Enabled ? Limit(response, answered, context, counters, Environment.TickCount64 / 1000) : answered;
                 counters.Count(context, length, held: context.LastNeedsResolution || answered > 0 && length == 0);
                 QueryLog.Answered(_log, "udp", client, context, length);

@@ -8,16 +8,21 @@ namespace MiniDns.Resolution;
 /// </summary>
 public static class CacheAnswerer
 {
-    /// <summary>True with the plan filled when the cache holds the whole answer; false (plan reset) for a miss.</summary>
-    public static bool TryAnswer(DnsQuery query, ResolverCache cache, ResponsePlan plan, int maxRestarts)
+    /// <summary>
+    /// True with the plan filled when the cache holds the whole answer; false (plan reset) for a miss.
+    /// <paramref name="refresh"/>: a set of the answer is due to be fetched again (prefetch), and the caller should.
+    /// </summary>
+    public static bool TryAnswer(DnsQuery query, ResolverCache cache, ResponsePlan plan, int maxRestarts, out bool refresh)
     {
         plan.Reset();
+        refresh = false;
         ReadOnlySpan<byte> name = query.Name;
         ushort type = query.Type;
         for (int step = 0; step <= maxRestarts; step++)
         {
             if (cache.TryGet(name, type, out var hit))
             {
+                refresh |= hit.Refresh;
                 switch (hit.Kind)
                 {
                     case CacheHitKind.Positive:
@@ -36,6 +41,7 @@ public static class CacheAnswerer
             }
             if (type == RecordType.CNAME || !cache.TryGet(name, RecordType.CNAME, out var alias, counted: false) || alias.Kind != CacheHitKind.Positive)
                 break;
+            refresh |= alias.Refresh;
             plan.Answer.Add(new SectionEntry(alias.Set!.Owner, RecordType.CNAME, alias.TtlLeft, alias.Set.Records));
             name = alias.Set.First.Span;
         }

@@ -12,6 +12,7 @@ public enum CacheHitKind : byte
 
 /// <summary>
 /// A live cache entry: the set (positive) or the zone's SOA (negative; may be absent), with the TTL left.
-/// A struct over immutable sets, so a hit on the receive loop allocates nothing.
+/// <see cref="Refresh"/>: the set is in the last tenth of its TTL, and this caller is the one to fetch it
+/// again. A struct over immutable sets, so a hit on the receive loop allocates nothing.
 /// </summary>
-public readonly record struct CacheHit(CacheHitKind Kind, RRsetData? Set, RRsetData? Soa, uint TtlLeft);
+public readonly record struct CacheHit(CacheHitKind Kind, RRsetData? Set, RRsetData? Soa, uint TtlLeft, bool Refresh = false);

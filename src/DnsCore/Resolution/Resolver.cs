@@ -45,6 +45,7 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
         public Action<UpstreamExchange>? Trace { get; } = trace;
         public int Queries;
         public int Referrals;
+        public bool Refresh;
     }
 
     private sealed class LimitException(ExtendedError error) : Exception(error.Text)
@@ -58,14 +59,15 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
     /// <summary>
     /// The answer to a question, never throwing for anything upstream did: failures are SERVFAIL with an
     /// Extended DNS Error. <paramref name="trace"/> sees each exchange (<c>minidns trace</c> runs a resolver
-    /// with an empty cache of its own, so it sees every step).
+    /// with an empty cache of its own, so it sees every step). <paramref name="refresh"/>: the answer's sets
+    /// are fetched again even where the cache still holds them (prefetch); delegations still come from it.
     /// </summary>
     public async Task<ResolverAnswer> ResolveAsync(ReadOnlyMemory<byte> name, ushort type, CancellationToken cancel = default,
-        Action<UpstreamExchange>? trace = null)
+        Action<UpstreamExchange>? trace = null, bool refresh = false)
     {
         using var overall = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         overall.CancelAfter(options.Timeout);
-        var work = new Work(overall.Token, trace);
+        var work = new Work(overall.Token, trace) { Refresh = refresh };
         try
         {
             return await ResolveNameAsync(DnsName.ToLowerCopy(name.Span), type, work, depth: 0);
@@ -87,14 +89,14 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
         {
             if (restart > options.MaxRestarts)
                 throw new LimitException(TooManyRestarts);
-            if (cache.TryGet(name, type, out var hit))
+            if (!work.Refresh && cache.TryGet(name, type, out var hit))
             {
                 if (hit.Kind == CacheHitKind.Positive)
                     answer.Add(hit.Set!.WithTtl(hit.TtlLeft));
                 return new ResolverAnswer(hit.Kind == CacheHitKind.NxDomain ? ResponseCode.NxDomain : ResponseCode.NoError, answer, hit.Soa?.WithTtl(hit.TtlLeft), null);
             }
             byte[]? next = null;
-            if (type != RecordType.CNAME && cache.GetSet(name, RecordType.CNAME) is { } alias)
+            if (!work.Refresh && type != RecordType.CNAME && cache.GetSet(name, RecordType.CNAME) is { } alias)
             {
                 answer.Add(alias);
                 next = DnsName.ToLowerCopy(alias.First.Span);

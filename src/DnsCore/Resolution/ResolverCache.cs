@@ -20,6 +20,8 @@ public sealed class ResolverCache
         public RRsetData? Soa;
         public CacheRank Rank;
         public long ExpiresMs;
+        public uint Ttl;
+        public bool Refreshing;
         public int Size;
         public Entry? Newer, Older;
     }
@@ -61,7 +63,8 @@ public sealed class ResolverCache
                 if (counted)
                     Hits++;
                 Touch(entry);
-                hit = new CacheHit(entry.Kind, entry.Set, entry.Soa, TtlLeft(entry, now));
+                uint left = TtlLeft(entry, now);
+                hit = new CacheHit(entry.Kind, entry.Set, entry.Soa, left, Refresh: ShouldRefresh(entry, left));
                 return true;
             }
             if (counted)
@@ -164,6 +167,8 @@ public sealed class ResolverCache
             entry.Soa = soa;
             entry.Rank = rank;
             entry.ExpiresMs = now + ttl * 1000L;
+            entry.Ttl = ttl;
+            entry.Refreshing = false;
             entry.Size = 160 + key.Length + (set?.Size ?? 0) + (soa?.Size ?? 0);
             Bytes += entry.Size;
             LinkNewest(entry);
@@ -186,6 +191,20 @@ public sealed class ResolverCache
     }
 
     private static uint TtlLeft(Entry entry, long now) => (uint)((entry.ExpiresMs - now + 999) / 1000);
+
+    // Prefetch (as Unbound's prefetch: yes): a set asked for in the last tenth of its TTL is fetched again
+    // before it expires, once, so a popular name never goes missing from the cache. Short TTLs are left to
+    // expire: refreshing them would double the upstream traffic for little.
+    private static bool ShouldRefresh(Entry entry, uint left)
+    {
+        if (entry.Refreshing || entry.Kind != CacheHitKind.Positive || entry.Ttl < MinRefreshTtl || left * 10 > entry.Ttl)
+            return false;
+        entry.Refreshing = true;
+        return true;
+    }
+
+    /// <summary>The shortest TTL that is prefetched.</summary>
+    public const uint MinRefreshTtl = 10;
 
     private static Span<byte> WithType(Span<byte> key, ushort type)
     {

@@ -110,15 +110,38 @@ public sealed class ResolverCacheTests
         Assert.Equal(QueryParseResult.Ok, QueryReader.Read(request, query));
 
         for (int warm = 0; warm < 10; warm++)
-            Assert.True(CacheAnswerer.TryAnswer(query, cache, plan, 11));
+            Assert.True(CacheAnswerer.TryAnswer(query, cache, plan, 11, out _));
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++)
         {
             QueryReader.Read(request, query);
-            CacheAnswerer.TryAnswer(query, cache, plan, 11);
+            CacheAnswerer.TryAnswer(query, cache, plan, 11, out _);
             ResponseWriter.Write(request, query, plan, 512, response, compressor);
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Equal(2, plan.Answer.Count);
+    }
+
+    [Fact]
+    public void A_set_asked_for_in_the_last_tenth_of_its_ttl_is_due_for_prefetch_once()
+    {
+        var cache = NewCache();
+        cache.Store(A("popular.example.", 100, [192, 0, 2, 1]), CacheRank.Authoritative);
+        cache.Store(A("short.example.", 5, [192, 0, 2, 2]), CacheRank.Authoritative);
+        cache.StoreNegative(Name("gone.example."), 0, null, 100);
+
+        Assert.True(cache.TryGet(Name("popular.example."), RecordType.A, out var hit) && !hit.Refresh);
+        _nowMs += 91_000;
+        Assert.True(cache.TryGet(Name("popular.example."), RecordType.A, out hit) && hit.Refresh);
+        Assert.True(cache.TryGet(Name("popular.example."), RecordType.A, out hit) && !hit.Refresh); // one fetch, not one per query
+        Assert.True(cache.TryGet(Name("gone.example."), RecordType.A, out hit) && !hit.Refresh); // negative answers just expire
+        _nowMs -= 91_000;
+        _nowMs += 4_800;
+        Assert.True(cache.TryGet(Name("short.example."), RecordType.A, out hit) && !hit.Refresh);
+
+        _nowMs += 1_000;
+        cache.Store(A("popular.example.", 100, [192, 0, 2, 1]), CacheRank.Authoritative);
+        _nowMs += 91_000;
+        Assert.True(cache.TryGet(Name("popular.example."), RecordType.A, out hit) && hit.Refresh); // the new copy is due in its turn
     }
 }

@@ -287,6 +287,21 @@ public sealed class ResolverTests
         Assert.Equal(1, _upstream.Asked("192.0.2.99"));
     }
 
+    [Fact]
+    public async Task A_refresh_fetches_the_answer_again_while_the_cache_still_holds_it()
+    {
+        await Resolve("news.cctv.com.", RecordType.A);
+        _nowMs += 280_000;
+        int cctv = _upstream.Asked(Hierarchy.Cctv), root = _upstream.Asked(Hierarchy.Root);
+
+        var refreshed = await _resolver.ResolveAsync(Name("news.cctv.com."), RecordType.A, TestContext.Current.CancellationToken, refresh: true);
+
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(refreshed));
+        Assert.Equal(cctv + 1, _upstream.Asked(Hierarchy.Cctv));
+        Assert.Equal(root, _upstream.Asked(Hierarchy.Root)); // the delegations still come from the cache
+        Assert.True(_cache.TryGet(Name("news.cctv.com."), RecordType.A, out var hit) && hit.TtlLeft == 300);
+    }
+
     private static byte[] QueryWithName(byte[] query, string name)
     {
         MessageReader.TryRead(query, out var message, out _);

@@ -263,4 +263,24 @@ public sealed class RecursionTests(LoopbackHierarchy hierarchy) : IClassFixture<
         var local = await RawDns.TcpAsync(flooded.EndPoint, QueryBytes.Build("www.example.test.", RecordType.A, flags: HeaderFlags.RD));
         Assert.True(MessageReader.TryRead(local, out var answer, out _) && answer.Rcode == ResponseCode.NoError && answer.Answer.Count > 0);
     }
+
+    [Fact]
+    public async Task A_name_asked_for_in_the_last_tenth_of_its_ttl_is_fetched_again_in_the_background()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        await Raw(_resolver.EndPoint, "popular.cctv.com.", RecordType.A); // TTL 10
+        long before = hierarchy.QueriesAt(LoopbackHierarchy.Cctv);
+        await Task.Delay(TimeSpan.FromSeconds(9.2), cancel);
+
+        var late = await Raw(_resolver.EndPoint, "popular.cctv.com.", RecordType.A);
+        Assert.Equal(1u, late.Answer.Single().Ttl); // answered from the cache at once
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (hierarchy.QueriesAt(LoopbackHierarchy.Cctv) == before && DateTime.UtcNow < deadline)
+            await Task.Delay(50, cancel);
+        Assert.Equal(1, hierarchy.QueriesAt(LoopbackHierarchy.Cctv) - before);
+        Assert.Equal(1, _resolver.Host.Recursion!.Refreshes);
+        await Task.Delay(200, cancel);
+        var renewed = await Raw(_resolver.EndPoint, "popular.cctv.com.", RecordType.A);
+        Assert.True(renewed.Answer.Single().Ttl >= 9, $"TTL {renewed.Answer.Single().Ttl} after the prefetch");
+    }
 }

@@ -64,6 +64,7 @@ public sealed class LoopbackHierarchy : IAsyncLifetime
             ns1 600 IN A 127.0.0.13
             news 300 IN A 192.0.2.10
             burst 300 IN A 192.0.2.11
+            popular 10 IN A 192.0.2.12
             www 300 IN CNAME www.a.shifen.baidu.com.
             a 300 IN CNAME b
             b 300 IN CNAME a
