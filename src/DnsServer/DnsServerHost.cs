@@ -268,6 +268,8 @@ public sealed class DnsServerHost : IAsyncDisposable
             MaxTtl = options.CacheMaxTtl,
             MaxNegativeTtl = options.CacheMaxNegativeTtl,
             MinTtl = options.CacheMinTtl,
+            // RFC 8767 5 suggests one to three days; Unbound's serve-expired-ttl is commonly set to one.
+            StaleWindow = options.ServeStale ? TimeSpan.FromDays(1) : TimeSpan.Zero,
         });
         var resolver = new Resolver(cache, new SocketUpstream(), resolverOptions);
         var access = new RecursionAccess(options.RecursionAllow, cache, resolverOptions.MaxRestarts);

@@ -38,6 +38,7 @@ internal static class ServerCommandLine
         new("cache-size", "BYTES", "the resolver cache's bound, e.g. 64MB, 512KB, 1GB (default 64MB); least recently used go first"),
         new("cache-max-ttl", "SECONDS", "longest a record is cached (default 86400)"),
         new("cache-max-negative-ttl", "SECONDS", "longest an NXDOMAIN or NODATA is cached (default 3600)"),
+        new("serve-stale", "on|off", "when resolving fails, answer from the cache past the TTL, for up to a day, with TTL 30 (RFC 8767; default off)"),
         new("cache-min-ttl", "SECONDS", "shortest a record is cached, above its own TTL if need be (default 0)"),
         new("metrics", "ADDR:PORT", "serve the counters for Prometheus at http://ADDR:PORT/metrics (default off)"),
         new("log-level", "LEVEL", "Verbose, Debug, Information, Warning, Error (default Information)"),

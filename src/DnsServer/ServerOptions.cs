@@ -52,6 +52,7 @@ public sealed record ServerOptions
     public uint CacheMaxTtl { get; init; } = 86400;
     public uint CacheMaxNegativeTtl { get; init; } = 3600;
     public uint CacheMinTtl { get; init; }
+    public bool ServeStale { get; init; }
 
     /// <summary>Questions resolved at once, each holding one upstream socket: set from the descriptors the process may open.</summary>
     internal int ResolvingAtOnce { get; init; } = RecursionService.MaxInFlight;
@@ -105,6 +106,7 @@ public sealed record ServerOptions
             CacheMaxTtl = (uint)ParseInt(configuration, "cache-max-ttl", (int)defaults.CacheMaxTtl, 0, int.MaxValue),
             CacheMaxNegativeTtl = (uint)ParseInt(configuration, "cache-max-negative-ttl", (int)defaults.CacheMaxNegativeTtl, 0, int.MaxValue),
             CacheMinTtl = (uint)ParseInt(configuration, "cache-min-ttl", (int)defaults.CacheMinTtl, 0, int.MaxValue),
+            ServeStale = ParseSwitch(configuration, "serve-stale", defaults.ServeStale),
         };
     }
 

@@ -68,18 +68,46 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
         using var overall = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         overall.CancelAfter(options.Timeout);
         var work = new Work(overall.Token, trace) { Refresh = refresh };
+        var lower = DnsName.ToLowerCopy(name.Span);
+        ResolverAnswer answer;
         try
         {
-            return await ResolveNameAsync(DnsName.ToLowerCopy(name.Span), type, work, depth: 0);
+            answer = await ResolveNameAsync(lower, type, work, depth: 0);
         }
         catch (LimitException e)
         {
-            return ResolverAnswer.Fail(e.Error);
+            answer = ResolverAnswer.Fail(e.Error);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
-            return ResolverAnswer.Fail(TimedOut);
+            answer = ResolverAnswer.Fail(TimedOut);
         }
+        return answer.Rcode == ResponseCode.ServFail && Stale(lower, type) is { } stale ? stale : answer;
+    }
+
+    private static readonly ExtendedError StaleAnswer = new(ExtendedError.StaleAnswer, "resolution failed: the answer is from the cache, past its TTL");
+
+    // RFC 8767: when resolving fails, the expired answer the cache still holds, with TTL 30 and an Extended
+    // DNS Error saying so; null when serve-stale is off or nothing is held.
+    private ResolverAnswer? Stale(byte[] name, ushort type)
+    {
+        if (cache.Options.StaleWindow <= TimeSpan.Zero)
+            return null;
+        var answer = new List<RRsetData>();
+        for (int step = 0; step <= options.MaxRestarts; step++)
+        {
+            if (cache.TryGetStale(name, type, out var hit))
+            {
+                if (hit.Kind == CacheHitKind.Positive)
+                    answer.Add(hit.Set!.WithTtl(hit.TtlLeft));
+                return new ResolverAnswer(hit.Kind == CacheHitKind.NxDomain ? ResponseCode.NxDomain : ResponseCode.NoError, answer, hit.Soa?.WithTtl(hit.TtlLeft), StaleAnswer);
+            }
+            if (type == RecordType.CNAME || !cache.TryGetStale(name, RecordType.CNAME, out var alias) || alias.Kind != CacheHitKind.Positive)
+                return null;
+            answer.Add(alias.Set!.WithTtl(alias.TtlLeft));
+            name = DnsName.ToLowerCopy(alias.Set.First.Span);
+        }
+        return null;
     }
 
     private async Task<ResolverAnswer> ResolveNameAsync(byte[] name, ushort type, Work work, int depth)

@@ -51,19 +51,31 @@ public sealed class ResolverCache
     /// The live entry for the name and type: the set, a NODATA for the type, or an NXDOMAIN for the name.
     /// <paramref name="counted"/> false for a probe (is there a CNAME?) that should not count as a hit or miss.
     /// </summary>
-    public bool TryGet(ReadOnlySpan<byte> name, ushort type, out CacheHit hit, bool counted = true)
+    public bool TryGet(ReadOnlySpan<byte> name, ushort type, out CacheHit hit, bool counted = true) =>
+        TryGet(name, type, out hit, counted, stale: false);
+
+    /// <summary>
+    /// As <see cref="TryGet(ReadOnlySpan{byte}, ushort, out CacheHit, bool)"/>, but an entry expired less than the stale
+    /// window ago counts too, with a TTL of <see cref="StaleTtl"/> (RFC 8767 4): for when resolving failed.
+    /// </summary>
+    public bool TryGetStale(ReadOnlySpan<byte> name, ushort type, out CacheHit hit) => TryGet(name, type, out hit, counted: false, stale: true);
+
+    /// <summary>The TTL of a stale answer (RFC 8767 4: 30 seconds).</summary>
+    public const uint StaleTtl = 30;
+
+    private bool TryGet(ReadOnlySpan<byte> name, ushort type, out CacheHit hit, bool counted, bool stale)
     {
         Span<byte> key = stackalloc byte[2 + DnsName.MaxLength];
         int length = WriteKey(name, type, key);
         long now = _clockMs();
         lock (_gate)
         {
-            if ((Live(key[..length], now) ?? Live(WithType(key[..length], 0), now)) is { } entry)
+            if ((Live(key[..length], now, stale) ?? Live(WithType(key[..length], 0), now, stale)) is { } entry)
             {
                 if (counted)
                     Hits++;
                 Touch(entry);
-                uint left = TtlLeft(entry, now);
+                uint left = entry.ExpiresMs > now ? TtlLeft(entry, now) : StaleTtl;
                 hit = new CacheHit(entry.Kind, entry.Set, entry.Soa, left, Refresh: ShouldRefresh(entry, left));
                 return true;
             }
@@ -180,12 +192,16 @@ public sealed class ResolverCache
         }
     }
 
-    private Entry? Live(ReadOnlySpan<byte> key, long now)
+    // The entry if it lives (or, for a stale lookup, expired within the stale window). An expired one is
+    // dropped once it is past the window too.
+    private Entry? Live(ReadOnlySpan<byte> key, long now, bool stale = false)
     {
         if (!_bySpan.TryGetValue(key, out var entry))
             return null;
         if (entry.ExpiresMs > now)
             return entry;
+        if (entry.ExpiresMs + (long)Options.StaleWindow.TotalMilliseconds > now)
+            return stale ? entry : null;
         Remove(entry);
         return null;
     }

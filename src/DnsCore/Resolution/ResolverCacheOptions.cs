@@ -10,4 +10,7 @@ public sealed record ResolverCacheOptions
     public uint MaxTtl { get; init; } = 86400;
     public uint MaxNegativeTtl { get; init; } = 3600;
     public uint MinTtl { get; init; }
+
+    /// <summary>How long past its TTL an entry is kept to answer when resolution fails (RFC 8767); zero: not at all.</summary>
+    public TimeSpan StaleWindow { get; init; }
 }

@@ -302,6 +302,28 @@ public sealed class ResolverTests
         Assert.True(_cache.TryGet(Name("news.cctv.com."), RecordType.A, out var hit) && hit.TtlLeft == 300);
     }
 
+    [Fact]
+    public async Task With_serve_stale_an_expired_answer_is_given_when_resolution_fails_and_never_otherwise()
+    {
+        var cache = new ResolverCache(new ResolverCacheOptions { StaleWindow = TimeSpan.FromDays(1) }, () => _nowMs);
+        var resolver = new Resolver(cache, _upstream, new ResolverOptions { RootHints = Hierarchy.Hints }, new ServerSelection(() => _nowMs));
+        await Resolve(resolver, "www.cctv.com.", RecordType.A); // a CNAME into baidu.com. and its A
+        _nowMs += 3_600_000;
+
+        var fresh = await Resolve(resolver, "www.cctv.com.", RecordType.A);
+        Assert.Null(fresh.Error); // the servers answer: a new answer, not a stale one
+
+        _nowMs += 3_600_000;
+        _upstream.Handle(Hierarchy.Cctv, (_, _) => null);
+        var stale = await Resolve(resolver, "www.cctv.com.", RecordType.A);
+        Assert.Equal(ResponseCode.NoError, stale.Rcode);
+        Assert.Equal("www.cctv.com. 30 CNAME www.a.shifen.baidu.com.\nwww.a.shifen.baidu.com. 30 A 192.0.2.20", Answer(stale));
+        Assert.Equal(ExtendedError.StaleAnswer, stale.Error!.Code);
+
+        _nowMs += 86_400_000;
+        Assert.Equal(ResponseCode.ServFail, (await Resolve(resolver, "www.cctv.com.", RecordType.A)).Rcode); // past the window
+    }
+
     private static byte[] QueryWithName(byte[] query, string name)
     {
         MessageReader.TryRead(query, out var message, out _);

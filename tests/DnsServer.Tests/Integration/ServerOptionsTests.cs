@@ -76,7 +76,7 @@ public sealed class ServerOptionsTests
         { "metrics", "127.0.0.1:9153" }, { "recursion-allow", "10.0.0.0/8" }, { "forwarder", "192.0.2.1:5353" },
         { "forward-zone", "corp.example=192.0.2.2" }, { "root-hints", "/etc/hints" }, { "upstream-port", "5300" },
         { "qname-minimisation", "off" }, { "use-0x20", "on" }, { "cache-size", "1MB" }, { "cache-max-ttl", "600" },
-        { "cache-max-negative-ttl", "60" }, { "cache-min-ttl", "5" },
+        { "cache-max-negative-ttl", "60" }, { "cache-min-ttl", "5" }, { "serve-stale", "on" },
     };
 
     [Theory]
@@ -91,7 +91,7 @@ public sealed class ServerOptionsTests
                 o.TcpIdleTimeout, o.TcpMaxConnections, o.TcpMaxPerClient, o.LogLevel, o.RrlRate, o.RrlSlip, o.RrlWindow, string.Join(",", o.RrlExempt),
                 o.CookieSecret is null ? "" : Convert.ToHexString(o.CookieSecret), o.CookieSecretPrevious is null ? "" : Convert.ToHexString(o.CookieSecretPrevious), o.Metrics,
                 string.Join(",", o.RecursionAllow), string.Join(",", o.Forwarders), string.Join(",", o.ForwardZones.Select(z => $"{MiniDns.Wire.NameText.Format(z.Domain)}={string.Join("+", z.Servers)}")),
-                o.RootHints, o.UpstreamPort, o.QnameMinimisation, o.Use0x20, o.CacheSize, o.CacheMaxTtl, o.CacheMaxNegativeTtl, o.CacheMinTtl);
+                o.RootHints, o.UpstreamPort, o.QnameMinimisation, o.Use0x20, o.CacheSize, o.CacheMaxTtl, o.CacheMaxNegativeTtl, o.CacheMinTtl, o.ServeStale);
             string defaults = Describe(ServerOptions.Load([], folder, none));
             string fromCommandLine = Describe(ServerOptions.Load([$"--{key}", value], folder, none));
             var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (ServerCommandLine.Repeats(key) ? "__0" : "");
