@@ -253,7 +253,7 @@ public sealed class DnsServerHost : IAsyncDisposable
                 throw new IOException($"--root-hints {path}: {string.Join("; ", e.Errors)}", e);
             }
         }
-        var resolverOptions = new ResolverOptions
+        var resolverOptions = options.Limits with
         {
             Forwarders = options.Forwarders,
             ForwardZones = options.ForwardZones,

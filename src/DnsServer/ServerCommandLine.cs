@@ -40,6 +40,13 @@ internal static class ServerCommandLine
         new("cache-max-negative-ttl", "SECONDS", "longest an NXDOMAIN or NODATA is cached (default 3600)"),
         new("serve-stale", "on|off", "when resolving fails, answer from the cache past the TTL, for up to a day, with TTL 30 (RFC 8767; default off)"),
         new("cache-min-ttl", "SECONDS", "shortest a record is cached, above its own TTL if need be (default 0)"),
+        new("max-dependency-depth", "N", "levels of lookups one question may depend on, as a glueless name server's own (default 7)"),
+        new("max-referrals", "N", "referrals followed for one question (default 30)"),
+        new("max-restarts", "N", "CNAME and DNAME restarts for one question (default 11)"),
+        new("max-upstream-queries", "N", "queries sent upstream for one question (default 50)"),
+        new("max-ns-names", "N", "name servers of one delegation looked at (default 13)"),
+        new("upstream-timeout", "MILLISECONDS", "wait this long for one upstream reply (default 1500)"),
+        new("resolution-timeout", "SECONDS", "give up on a question after this long: SERVFAIL (default 10)"),
         new("metrics", "ADDR:PORT", "serve the counters for Prometheus at http://ADDR:PORT/metrics (default off)"),
         new("log-level", "LEVEL", "Verbose, Debug, Information, Warning, Error (default Information)"),
     ];

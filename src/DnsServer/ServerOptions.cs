@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using MiniDns.Resolution;
 using MiniDns.Wire;
 
 namespace MiniDns.Server;
@@ -53,6 +54,9 @@ public sealed record ServerOptions
     public uint CacheMaxNegativeTtl { get; init; } = 3600;
     public uint CacheMinTtl { get; init; }
     public bool ServeStale { get; init; }
+
+    /// <summary>The resolver's limits against loops and amplification (BIND's and Unbound's defaults).</summary>
+    public ResolverOptions Limits { get; init; } = new();
 
     /// <summary>Questions resolved at once, each holding one upstream socket: set from the descriptors the process may open.</summary>
     internal int ResolvingAtOnce { get; init; } = RecursionService.MaxInFlight;
@@ -107,6 +111,16 @@ public sealed record ServerOptions
             CacheMaxNegativeTtl = (uint)ParseInt(configuration, "cache-max-negative-ttl", (int)defaults.CacheMaxNegativeTtl, 0, int.MaxValue),
             CacheMinTtl = (uint)ParseInt(configuration, "cache-min-ttl", (int)defaults.CacheMinTtl, 0, int.MaxValue),
             ServeStale = ParseSwitch(configuration, "serve-stale", defaults.ServeStale),
+            Limits = new ResolverOptions
+            {
+                MaxDependencyDepth = ParseInt(configuration, "max-dependency-depth", defaults.Limits.MaxDependencyDepth, 1, 32),
+                MaxReferrals = ParseInt(configuration, "max-referrals", defaults.Limits.MaxReferrals, 1, 100),
+                MaxRestarts = ParseInt(configuration, "max-restarts", defaults.Limits.MaxRestarts, 0, 64),
+                MaxUpstreamQueries = ParseInt(configuration, "max-upstream-queries", defaults.Limits.MaxUpstreamQueries, 1, 1000),
+                MaxNsNames = ParseInt(configuration, "max-ns-names", defaults.Limits.MaxNsNames, 1, 100),
+                TryTimeout = TimeSpan.FromMilliseconds(ParseInt(configuration, "upstream-timeout", (int)defaults.Limits.TryTimeout.TotalMilliseconds, 50, 60_000)),
+                Timeout = TimeSpan.FromSeconds(ParseInt(configuration, "resolution-timeout", (int)defaults.Limits.Timeout.TotalSeconds, 1, 300)),
+            },
         };
     }
 

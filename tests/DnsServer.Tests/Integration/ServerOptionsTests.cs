@@ -77,6 +77,8 @@ public sealed class ServerOptionsTests
         { "forward-zone", "corp.example=192.0.2.2" }, { "root-hints", "/etc/hints" }, { "upstream-port", "5300" },
         { "qname-minimisation", "off" }, { "use-0x20", "on" }, { "cache-size", "1MB" }, { "cache-max-ttl", "600" },
         { "cache-max-negative-ttl", "60" }, { "cache-min-ttl", "5" }, { "serve-stale", "on" },
+        { "max-dependency-depth", "3" }, { "max-referrals", "9" }, { "max-restarts", "4" }, { "max-upstream-queries", "20" },
+        { "max-ns-names", "5" }, { "upstream-timeout", "700" }, { "resolution-timeout", "4" },
     };
 
     [Theory]
@@ -91,7 +93,8 @@ public sealed class ServerOptionsTests
                 o.TcpIdleTimeout, o.TcpMaxConnections, o.TcpMaxPerClient, o.LogLevel, o.RrlRate, o.RrlSlip, o.RrlWindow, string.Join(",", o.RrlExempt),
                 o.CookieSecret is null ? "" : Convert.ToHexString(o.CookieSecret), o.CookieSecretPrevious is null ? "" : Convert.ToHexString(o.CookieSecretPrevious), o.Metrics,
                 string.Join(",", o.RecursionAllow), string.Join(",", o.Forwarders), string.Join(",", o.ForwardZones.Select(z => $"{MiniDns.Wire.NameText.Format(z.Domain)}={string.Join("+", z.Servers)}")),
-                o.RootHints, o.UpstreamPort, o.QnameMinimisation, o.Use0x20, o.CacheSize, o.CacheMaxTtl, o.CacheMaxNegativeTtl, o.CacheMinTtl, o.ServeStale);
+                o.RootHints, o.UpstreamPort, o.QnameMinimisation, o.Use0x20, o.CacheSize, o.CacheMaxTtl, o.CacheMaxNegativeTtl, o.CacheMinTtl, o.ServeStale,
+                o.Limits.MaxDependencyDepth, o.Limits.MaxReferrals, o.Limits.MaxRestarts, o.Limits.MaxUpstreamQueries, o.Limits.MaxNsNames, o.Limits.TryTimeout, o.Limits.Timeout);
             string defaults = Describe(ServerOptions.Load([], folder, none));
             string fromCommandLine = Describe(ServerOptions.Load([$"--{key}", value], folder, none));
             var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (ServerCommandLine.Repeats(key) ? "__0" : "");
