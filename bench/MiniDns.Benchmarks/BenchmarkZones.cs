@@ -24,10 +24,10 @@ public static class BenchmarkZones
     public static ZoneSnapshot Snapshot(params string[] texts) =>
         new(texts.Select(t => MasterFileParser.Parse(t, "bench.zone")).Select(f => ZoneBuilder.Build(f.Origin!, f.Records)));
 
-    public static byte[] Query(string name, ushort type, int? edns = null)
+    public static byte[] Query(string name, ushort type, int? edns = null, bool recursionDesired = false)
     {
         NameText.TryParse(name, [], out var wire, out _);
-        var message = new List<byte> { 0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, (byte)(edns is null ? 0 : 1) };
+        var message = new List<byte> { 0x12, 0x34, recursionDesired ? (byte)1 : (byte)0, 0, 0, 1, 0, 0, 0, 0, 0, (byte)(edns is null ? 0 : 1) };
         message.AddRange(wire);
         message.AddRange([(byte)(type >> 8), (byte)type, 0, 1]);
         if (edns is { } size)
