@@ -30,7 +30,7 @@ public class CacheHitBenchmarks
         for (int i = 0; i < 100_000; i++)
             cache.Store(RRsetData.Create(Name($"h{i}.d{i % 100}.bench.test."), RecordType.A, 3600, [[10, (byte)(i >> 16), (byte)(i >> 8), (byte)i]]), CacheRank.Authoritative);
         cache.Store(RRsetData.Create(Name("c1.bench.test."), RecordType.CNAME, 3600, [Name("h1.d1.bench.test.")]), CacheRank.Authoritative);
-        cache.StoreNegative(Name("nx1.bench.test."), 0, RRsetData.Create(Name("bench.test."), RecordType.SOA, 300, [new byte[22]]), 300);
+        cache.StoreNegative(Name("nx1.bench.test."), RecordType.A, nxDomain: true, RRsetData.Create(Name("bench.test."), RecordType.SOA, 300, [new byte[22]]), 300);
         _context.Recursion = new RecursionAccess([IPNetwork.Parse("127.0.0.0/8")], cache, 11);
         _context.SetClientAddress([127, 0, 0, 1]);
         _query = Case switch

@@ -263,14 +263,12 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
         {
             if (sets.TryGetValue((Convert.ToHexString(current), type), out var data))
             {
-                cache.Store(data, rank);
-                answer.Add(data);
+                answer.Add(cache.Store(data, rank));
                 return new Outcome(ResponseCode.NoError, answer, null, null, null);
             }
             if (type == RecordType.CNAME || !sets.TryGetValue((Convert.ToHexString(current), RecordType.CNAME), out var alias) || alias.Count != 1)
                 break;
-            cache.Store(alias, rank);
-            answer.Add(alias);
+            answer.Add(cache.Store(alias, rank));
             current = DnsName.ToLowerCopy(alias.First.Span);
             if (answer.Any(set => set.Owner.AsSpan().SequenceEqual(current)))
                 throw new LimitException(CnameLoop);
@@ -283,10 +281,10 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
             return new Outcome(ResponseCode.NoError, answer, current, null, null); // the target lies in a zone below: ask again from there
         if (reply.Rcode == ResponseCode.NxDomain)
         {
-            cache.StoreNegative(current, 0, soa, NegativeTtl(soa));
+            cache.StoreNegative(current, type, nxDomain: true, soa, NegativeTtl(soa));
             return new Outcome(ResponseCode.NxDomain, answer, null, soa, null);
         }
-        cache.StoreNegative(current, type, soa, NegativeTtl(soa));
+        cache.StoreNegative(current, type, nxDomain: false, soa, NegativeTtl(soa));
         return new Outcome(ResponseCode.NoError, answer, null, soa, null);
     }
 
@@ -410,8 +408,15 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
             }
             _servers.Answered(server, elapsed);
             Report(work, new UpstreamExchange(zone, server, name, type, tcp, elapsed, reply, null));
-            if (reply.Has(HeaderFlags.TC) && !tcp)
+            if (reply.Has(HeaderFlags.TC))
             {
+                if (tcp)
+                {
+                    // Truncated over TCP too: there is no whole answer to be had from this server.
+                    Interlocked.Increment(ref _upstreamFailures);
+                    _servers.Failed(server, elapsed);
+                    return null;
+                }
                 tcp = true; // RFC 7766: the whole answer over TCP
                 continue;
             }

@@ -70,7 +70,7 @@ public sealed class ResolverCache
         long now = _clockMs();
         lock (_gate)
         {
-            if ((Live(key[..length], now, stale) ?? Live(WithType(key[..length], 0), now, stale)) is { } entry)
+            if ((Live(key[..length], now, stale) ?? Live(WithType(key[..length], NxDomainType), now, stale)) is { } entry)
             {
                 if (counted)
                     Hits++;
@@ -95,26 +95,39 @@ public sealed class ResolverCache
             return Live(key[..length], _clockMs()) is { Kind: CacheHitKind.Positive } entry ? entry.Set!.WithTtl(TtlLeft(entry, _clockMs())) : null;
     }
 
-    /// <summary>Keeps a set for its TTL (within the floor and ceiling) unless a live set of a higher rank is there.</summary>
-    public void Store(RRsetData set, CacheRank rank)
+    /// <summary>
+    /// Keeps a set for its TTL (<see cref="Clamp"/>) unless a live set of a higher rank is there; returns the set
+    /// with that TTL, which is what the client is told too.
+    /// </summary>
+    public RRsetData Store(RRsetData set, CacheRank rank)
     {
-        uint ttl = Math.Clamp(set.Ttl, Options.MinTtl, Options.MaxTtl);
-        if (set.Ttl == 0 || ttl == 0 || set.Count == 0)
-            return;
-        Put(set.Owner, set.Type, CacheHitKind.Positive, set.WithTtl(ttl), null, rank, ttl);
+        uint ttl = set.Ttl == 0 ? 0 : Clamp(set.Ttl);
+        var kept = set.WithTtl(ttl);
+        if (ttl == 0 || set.Count == 0 || RecordType.IsQuestionOnly(set.Type) || set.Type == NxDomainType)
+            return kept;
+        Put(set.Owner, set.Type, CacheHitKind.Positive, kept, null, rank, ttl);
+        return kept;
     }
 
     /// <summary>
-    /// Keeps a negative answer (RFC 2308 5): NXDOMAIN for the name (<paramref name="type"/> 0) or NODATA for
-    /// the type, for <paramref name="ttl"/> (the SOA's TTL or MINIMUM, the lower) within the negative ceiling.
+    /// Keeps a negative answer (RFC 2308 5): NXDOMAIN for the name, whatever the type, or NODATA for
+    /// <paramref name="type"/>, for <paramref name="ttl"/> (the SOA's TTL or MINIMUM, the lower) within the
+    /// negative ceiling. NXDOMAIN is kept under type 0, which no NODATA may take: found by attack, a NODATA
+    /// for a question of TYPE0 was read back as NXDOMAIN for every type of the name.
     /// </summary>
-    public void StoreNegative(ReadOnlySpan<byte> name, ushort type, RRsetData? soa, uint ttl)
+    public void StoreNegative(ReadOnlySpan<byte> name, ushort type, bool nxDomain, RRsetData? soa, uint ttl)
     {
         ttl = Math.Min(Math.Max(ttl, Options.MinTtl), Options.MaxNegativeTtl);
-        if (ttl == 0)
+        if (ttl == 0 || !nxDomain && (type == NxDomainType || RecordType.IsQuestionOnly(type)))
             return;
-        Put(DnsName.ToLowerCopy(name), type, type == 0 ? CacheHitKind.NxDomain : CacheHitKind.NoData, null, soa?.WithTtl(ttl), CacheRank.Authoritative, ttl);
+        Put(DnsName.ToLowerCopy(name), nxDomain ? NxDomainType : type, nxDomain ? CacheHitKind.NxDomain : CacheHitKind.NoData, null, soa?.WithTtl(ttl), CacheRank.Authoritative, ttl);
     }
+
+    // The key type of an NXDOMAIN entry: 0, a type no record has (RFC 6895 3.1).
+    private const ushort NxDomainType = 0;
+
+    /// <summary>The TTL a set is kept and answered with: RFC 2181 8 (a TTL with the top bit set is 0), then the floor and ceiling.</summary>
+    public uint Clamp(uint ttl) => ttl > int.MaxValue ? 0 : Math.Clamp(ttl, Options.MinTtl, Options.MaxTtl);
 
     /// <summary>Drops every entry, or those of one name, or of a name and everything below it; returns how many.</summary>
     public int Flush(ReadOnlySpan<byte> name = default, bool subtree = false)
@@ -148,7 +161,7 @@ public sealed class ResolverCache
                     foreach (var data in entry.Set!.Records)
                         lines.Add($"{owner} {left} IN {RecordType.ToText(type)} {RdataText.Format(type, data)}");
                 else
-                    lines.Add($"{owner} {left} IN {(type == 0 ? "ANY" : RecordType.ToText(type))} ; {(entry.Kind == CacheHitKind.NxDomain ? "NXDOMAIN" : "NODATA")}");
+                    lines.Add($"{owner} {left} IN {(type == NxDomainType ? "ANY" : RecordType.ToText(type))} ; {(entry.Kind == CacheHitKind.NxDomain ? "NXDOMAIN" : "NODATA")}");
             }
         }
         lines.Sort(StringComparer.Ordinal);

@@ -37,7 +37,7 @@ public sealed class ResolverCacheTests
         cache.Store(A("long.example.", 86400, [192, 0, 2, 1]), CacheRank.Authoritative);
         cache.Store(A("short.example.", 2, [192, 0, 2, 2]), CacheRank.Authoritative);
         cache.Store(A("zero.example.", 0, [192, 0, 2, 3]), CacheRank.Authoritative);
-        cache.StoreNegative(Name("gone.example."), 0, null, 3600);
+        cache.StoreNegative(Name("gone.example."), RecordType.A, nxDomain: true, null, 3600);
 
         Assert.True(cache.TryGet(Name("long.example."), RecordType.A, out var hit) && hit.TtlLeft == 100);
         Assert.True(cache.TryGet(Name("short.example."), RecordType.A, out hit) && hit.TtlLeft == 10);
@@ -85,7 +85,7 @@ public sealed class ResolverCacheTests
         cache.Store(A("a.example.", 300, [192, 0, 2, 1]), CacheRank.Authoritative);
         cache.Store(A("b.a.example.", 300, [192, 0, 2, 2]), CacheRank.Authoritative);
         cache.Store(A("other.", 300, [192, 0, 2, 3]), CacheRank.Authoritative);
-        cache.StoreNegative(Name("c.a.example."), RecordType.AAAA, null, 300);
+        cache.StoreNegative(Name("c.a.example."), RecordType.AAAA, nxDomain: false, null, 300);
 
         Assert.Equal(["a.example. 300 IN A 192.0.2.1", "b.a.example. 300 IN A 192.0.2.2", "c.a.example. 300 IN AAAA ; NODATA"],
             cache.Dump(Name("a.example."), subtree: true));
@@ -128,7 +128,7 @@ public sealed class ResolverCacheTests
         var cache = NewCache();
         cache.Store(A("popular.example.", 100, [192, 0, 2, 1]), CacheRank.Authoritative);
         cache.Store(A("short.example.", 5, [192, 0, 2, 2]), CacheRank.Authoritative);
-        cache.StoreNegative(Name("gone.example."), 0, null, 100);
+        cache.StoreNegative(Name("gone.example."), RecordType.A, nxDomain: true, null, 100);
 
         Assert.True(cache.TryGet(Name("popular.example."), RecordType.A, out var hit) && !hit.Refresh);
         _nowMs += 91_000;

@@ -324,6 +324,35 @@ public sealed class ResolverTests
         Assert.Equal(ResponseCode.ServFail, (await Resolve(resolver, "www.cctv.com.", RecordType.A)).Rcode); // past the window
     }
 
+    [Fact]
+    public async Task A_question_of_type_0_does_not_make_the_name_nxdomain()
+    {
+        // Found by attack: its NODATA was kept under the key of NXDOMAIN, and every type of the name then
+        // answered NXDOMAIN from the cache, for every client.
+        Assert.Equal(ResponseCode.NoError, (await Resolve("news.cctv.com.", 0)).Rcode);
+        Assert.Equal(ResponseCode.NoError, (await Resolve("news.cctv.com.", RecordType.AAAA)).Rcode);
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(await Resolve("news.cctv.com.", RecordType.A)));
+        Assert.DoesNotContain(_cache.Dump(Name("news.cctv.com.")), l => l.Contains("NXDOMAIN"));
+    }
+
+    [Fact]
+    public async Task The_first_answer_has_the_ttl_the_cache_keeps_and_a_ttl_with_the_top_bit_set_is_0()
+    {
+        // Found by attack: only the cached copy was held within --cache-max-ttl; the first client got 4294967280.
+        _upstream.Handle(Hierarchy.Cctv, (query, tcp) => Build(query, ResponseCode.NoError, HeaderFlags.AA,
+            [A("news.cctv.com.", "192.0.2.10", ttl: 4294967280), A("www.cctv.com.", "192.0.2.11", ttl: 1_000_000)], [], []));
+        Assert.Equal("news.cctv.com. 0 A 192.0.2.10", Answer(await Resolve("news.cctv.com.", RecordType.A)));
+        Assert.Equal("www.cctv.com. 86400 A 192.0.2.11", Answer(await Resolve("www.cctv.com.", RecordType.A)));
+    }
+
+    [Fact]
+    public async Task A_reply_truncated_over_tcp_too_is_a_failure_not_an_empty_answer()
+    {
+        _upstream.Handle(Hierarchy.Cctv, (query, tcp) => Build(query, ResponseCode.NoError, HeaderFlags.AA | HeaderFlags.TC, [], [], []));
+        var result = await Resolve("news.cctv.com.", RecordType.A);
+        Assert.Equal(ResponseCode.ServFail, result.Rcode);
+    }
+
     private static byte[] QueryWithName(byte[] query, string name)
     {
         MessageReader.TryRead(query, out var message, out _);

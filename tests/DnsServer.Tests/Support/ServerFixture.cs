@@ -35,6 +35,9 @@ public class ServerFixture : IAsyncLifetime
     public int UpstreamPort { get; init; } = 53;
     public int ResolvingAtOnce { get; init; } = RecursionService.MaxInFlight;
 
+    /// <summary>Debug on (one line per query), logged nowhere: the code that formats the lines runs.</summary>
+    public bool DebugLog { get; init; }
+
     public ValueTask InitializeAsync()
     {
         var zones = Directory.CreateDirectory(Path.Combine(Folder, "zones")).FullName;
@@ -63,7 +66,7 @@ public class ServerFixture : IAsyncLifetime
             RootHints = RootHints,
             UpstreamPort = UpstreamPort,
             ResolvingAtOnce = ResolvingAtOnce,
-        }, new LoggerConfiguration().CreateLogger());
+        }, DebugLog ? new LoggerConfiguration().MinimumLevel.Debug().CreateLogger() : new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;
     }
 
