@@ -162,7 +162,7 @@ public sealed class TcpDnsListener : IAsyncDisposable
                 if (resolved)
                 {
                     // Over TCP the connection waits for the resolver; its answer may be as large as a message.
-                    var reply = await _recursion!.AnswerAsync(request.Span[..length].ToArray(), context.ClientAddress.ToArray(), MessageSpace);
+                    var reply = await _recursion!.AnswerAsync(request.Span[..length].ToArray(), context.ClientAddress.ToArray(), MessageSpace, failWhenBusy: true);
                     answer = reply?.Length ?? 0;
                     reply?.CopyTo(response.Span[2..]);
                 }

@@ -6,7 +6,8 @@ namespace MiniDns.Resolution;
 /// The infrastructure cache, as Unbound and BIND keep one: per server address, a smoothed round-trip time,
 /// whether it speaks EDNS, and whether it stopped answering. Servers are tried in order of smoothed RTT;
 /// one never heard from counts as fast, so each gets tried; a server that timed out twice in a row is
-/// skipped for a while unless nothing else is left.
+/// skipped for a while unless nothing else is left. At most <see cref="MaxServers"/> are remembered, the
+/// least recently used forgotten first: found by attack, referrals with fresh glue addresses grew it without end.
 /// </summary>
 public sealed class ServerSelection(Func<long>? clockMs = null)
 {
@@ -16,7 +17,10 @@ public sealed class ServerSelection(Func<long>? clockMs = null)
         public int Timeouts;
         public long DeadUntilMs;
         public bool NoEdns;
+        public long UsedMs;
     }
+
+    public const int MaxServers = 10_000;
 
     /// <summary>How long a server that stopped answering is skipped.</summary>
     public static readonly TimeSpan DeadFor = TimeSpan.FromSeconds(30);
@@ -97,8 +101,27 @@ public sealed class ServerSelection(Func<long>? clockMs = null)
 
     private Server Get(IPEndPoint server)
     {
+        long now = _clockMs();
         if (!_servers.TryGetValue(server, out var info))
+        {
+            if (_servers.Count >= MaxServers)
+            {
+                foreach (var old in _servers.OrderBy(s => s.Value.UsedMs).Take(MaxServers / 10).Select(s => s.Key).ToList())
+                    _servers.Remove(old);
+            }
             _servers[server] = info = new Server();
+        }
+        info.UsedMs = now;
         return info;
+    }
+
+    /// <summary>Servers remembered now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+                return _servers.Count;
+        }
     }
 }

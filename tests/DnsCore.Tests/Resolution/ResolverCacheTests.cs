@@ -144,4 +144,16 @@ public sealed class ResolverCacheTests
         _nowMs += 91_000;
         Assert.True(cache.TryGet(Name("popular.example."), RecordType.A, out hit) && hit.Refresh); // the new copy is due in its turn
     }
+
+    [Fact]
+    public void The_server_table_forgets_the_least_recently_used_past_its_bound()
+    {
+        var servers = new ServerSelection(() => _nowMs);
+        for (int i = 0; i < 3 * ServerSelection.MaxServers; i++)
+        {
+            _nowMs++;
+            servers.Answered(new System.Net.IPEndPoint(new System.Net.IPAddress(0x0A000000 + i), 53), TimeSpan.FromMilliseconds(5));
+            Assert.True(servers.Count <= ServerSelection.MaxServers, $"{servers.Count} servers after {i}");
+        }
+    }
 }

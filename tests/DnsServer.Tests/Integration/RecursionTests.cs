@@ -262,6 +262,12 @@ public sealed class RecursionTests(LoopbackHierarchy hierarchy) : IClassFixture<
         Assert.True(flooded.Host.Recursion!.DroppedBusy >= 250, $"{flooded.Host.Recursion.DroppedBusy} dropped");
         var local = await RawDns.TcpAsync(flooded.EndPoint, QueryBytes.Build("www.example.test.", RecordType.A, flags: HeaderFlags.RD));
         Assert.True(MessageReader.TryRead(local, out var answer, out _) && answer.Rcode == ResponseCode.NoError && answer.Answer.Count > 0);
+        // Over TCP a client does not ask again: past the bound it hears SERVFAIL at once (found by attack: it
+        // waited out the idle timeout for nothing).
+        var started = DateTime.UtcNow;
+        var busy = await RawDns.TcpAsync(flooded.EndPoint, QueryBytes.Build("one.more.example.", RecordType.A, flags: HeaderFlags.RD, ednsPayload: 1232));
+        Assert.True(MessageReader.TryRead(busy, out var refused, out _) && refused.Rcode == ResponseCode.ServFail);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1));
     }
 
     [Fact]
