@@ -215,7 +215,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             var cookies = new ServerCookies(options.CookieSecret ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(SipHash.KeyLength),
                 options.CookieSecretPrevious);
             var rrl = new ResponseRateLimiter(options.RrlRate, options.RrlSlip, options.RrlWindow, options.RrlExempt);
-            Recursion = StartRecursion(options, cookies, faults, log);
+            Recursion = StartRecursion(options, cookies, faults, log, _snapshots);
             Counters.Recursion = Recursion;
             foreach (var (udp, tcp) in bound)
             {
@@ -230,7 +230,7 @@ public sealed class DnsServerHost : IAsyncDisposable
     /// <summary>The resolver for allowed clients; null when nobody may recurse.</summary>
     public RecursionService? Recursion { get; private set; }
 
-    private static RecursionService? StartRecursion(ServerOptions options, ServerCookies cookies, FaultLog faults, ILogger log)
+    private static RecursionService? StartRecursion(ServerOptions options, ServerCookies cookies, FaultLog faults, ILogger log, SnapshotPublisher snapshots)
     {
         if (options.RecursionAllow.Count == 0)
         {
@@ -271,7 +271,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             // RFC 8767 5 suggests one to three days; Unbound's serve-expired-ttl is commonly set to one.
             StaleWindow = options.ServeStale ? TimeSpan.FromDays(1) : TimeSpan.Zero,
         });
-        var resolver = new Resolver(cache, new SocketUpstream(), resolverOptions);
+        var resolver = new Resolver(cache, new SocketUpstream(), resolverOptions, local: new LocalZones(() => snapshots.Current));
         var access = new RecursionAccess(options.RecursionAllow, cache, resolverOptions.MaxRestarts);
         log.Information("Recursion for {Networks}: {How}; cache of {CacheMB} MB", options.RecursionAllow.Select(n => n.ToString()).ToArray(),
             options.Forwarders.Count > 0 ? $"forwarding to {string.Join(", ", options.Forwarders)}"

@@ -11,7 +11,7 @@ namespace MiniDns.Resolution;
 /// to recurse. Everything learned goes into the cache, but only what lies inside the zone of the server that
 /// said it (its bailiwick). Pure logic over <see cref="IUpstream"/>; safe to run many resolutions at once.
 /// </summary>
-public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOptions options, ServerSelection? servers = null)
+public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOptions options, ServerSelection? servers = null, LocalZones? local = null)
 {
     private static readonly ExtendedError TooManyRestarts = new(ExtendedError.Other, "CNAME/DNAME chain longer than the limit");
     private static readonly ExtendedError CnameLoop = new(ExtendedError.Other, "CNAME loop");
@@ -26,7 +26,7 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
     public ResolverCache Cache => cache;
 
     /// <summary>The same resolver with nothing learned yet: an empty cache and server list (what <c>minidns trace</c> resolves with).</summary>
-    public Resolver Fresh() => new(new ResolverCache(cache.Options with { MaxBytes = Math.Min(cache.Options.MaxBytes, 16L << 20) }), upstream, options);
+    public Resolver Fresh() => new(new ResolverCache(cache.Options with { MaxBytes = Math.Min(cache.Options.MaxBytes, 16L << 20) }), upstream, options, null, local);
     public ServerSelection Servers => _servers;
 
     /// <summary>Queries sent upstream, replies that never came, and servers that answered badly.</summary>
@@ -117,14 +117,23 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
         {
             if (restart > options.MaxRestarts)
                 throw new LimitException(TooManyRestarts);
-            if (!work.Refresh && cache.TryGet(name, type, out var hit))
+            byte[]? next;
+            if (local?.Answer(name, type) is { } fromZone)
+            {
+                answer.AddRange(fromZone.Answer);
+                // A chain that leaves the zone by a CNAME goes on from its target (another local zone, or the
+                // DNS); anything else the zone says is the answer.
+                if (fromZone.Answer.Count == 0 || fromZone.Answer[^1].Type != RecordType.CNAME || type == RecordType.CNAME)
+                    return new ResolverAnswer(fromZone.Rcode, answer, fromZone.Soa, null);
+                next = DnsName.ToLowerCopy(fromZone.Answer[^1].First.Span);
+            }
+            else if (!work.Refresh && cache.TryGet(name, type, out var hit))
             {
                 if (hit.Kind == CacheHitKind.Positive)
                     answer.Add(hit.Set!.WithTtl(hit.TtlLeft));
                 return new ResolverAnswer(hit.Kind == CacheHitKind.NxDomain ? ResponseCode.NxDomain : ResponseCode.NoError, answer, hit.Soa?.WithTtl(hit.TtlLeft), null);
             }
-            byte[]? next = null;
-            if (!work.Refresh && type != RecordType.CNAME && cache.GetSet(name, RecordType.CNAME) is { } alias)
+            else if (!work.Refresh && type != RecordType.CNAME && cache.GetSet(name, RecordType.CNAME) is { } alias)
             {
                 answer.Add(alias);
                 next = DnsName.ToLowerCopy(alias.First.Span);

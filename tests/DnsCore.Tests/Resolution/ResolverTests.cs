@@ -353,6 +353,27 @@ public sealed class ResolverTests
         Assert.Equal(ResponseCode.ServFail, result.Rcode);
     }
 
+    [Fact]
+    public async Task A_cname_into_a_local_zone_is_answered_from_it_and_never_asked_upstream()
+    {
+        // Found by attack: the chain went to the local zone's parent, which leaked the name and cached what it said.
+        var local = Support.LocalAnswer.Snapshot("""
+            $ORIGIN baidu.com.
+            @ 600 IN SOA ns1 h 1 1800 900 604800 300
+            @ 600 IN NS ns1
+            ns1 600 IN A 192.0.2.53
+            www.a.shifen 60 IN A 203.0.113.5
+            """);
+        var resolver = new Resolver(_cache, _upstream, new ResolverOptions { RootHints = Hierarchy.Hints }, new ServerSelection(() => _nowMs), new LocalZones(() => local));
+
+        var result = await Resolve(resolver, "www.cctv.com.", RecordType.A);
+
+        Assert.Equal("www.cctv.com. 300 CNAME www.a.shifen.baidu.com.\nwww.a.shifen.baidu.com. 60 A 203.0.113.5", Answer(result));
+        Assert.DoesNotContain(_upstream.Log, l => l.Question.Contains("baidu", StringComparison.Ordinal));
+        Assert.Equal(ResponseCode.NxDomain, (await Resolve(resolver, "nope.baidu.com.", RecordType.A)).Rcode);
+        Assert.DoesNotContain(_cache.Dump(Name("baidu.com."), subtree: true), l => l.Contains("shifen"));
+    }
+
     private static byte[] QueryWithName(byte[] query, string name)
     {
         MessageReader.TryRead(query, out var message, out _);
