@@ -125,8 +125,16 @@ public sealed class RecursionService
         context.SetClientAddress(clientAddress);
         var response = new byte[maxResponse ?? ResponseWriter.EdnsPayloadSize];
         int length = QueryProcessor.WriteResolved(request, response, answer, context, maxResponse);
-        return length == 0 ? null : response[..length];
+        if (length == 0)
+            return null;
+        Interlocked.Increment(ref _answered[(int)answer.Rcode & 0x0F]);
+        return response[..length];
     }
+
+    // The resolver's answers by rcode (the receive loops count those they send themselves), for responses.X.
+    private readonly long[] _answered = new long[16];
+
+    public long Answered(ResponseCode rcode) => (int)rcode < 16 ? Interlocked.Read(ref _answered[(int)rcode]) : 0;
 
     /// <summary>Clients waiting for answers at once, over all questions.</summary>
     public const int MaxWaiting = 16384;

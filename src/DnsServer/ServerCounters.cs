@@ -26,7 +26,7 @@ public sealed class ServerCounters
     public long UdpQueries => Sum(c => c.Queries);
     public long TcpQueries => Tcp.Queries;
     public long Dropped => Sum(c => c.Dropped) + Tcp.Dropped;
-    public long Answered(ResponseCode rcode) => Sum(c => c.Answered(rcode)) + Tcp.Answered(rcode);
+    public long Answered(ResponseCode rcode) => Sum(c => c.Answered(rcode)) + Tcp.Answered(rcode) + (Recursion?.Answered(rcode) ?? 0);
     public long Truncated => Sum(c => c.Truncated) + Tcp.Truncated;
     public long Asked(ushort? type) => Sum(c => c.Asked(type)) + Tcp.Asked(type);
     public long Refused(ResponseReason reason) => Sum(c => c.Refused(reason)) + Tcp.Refused(reason);
