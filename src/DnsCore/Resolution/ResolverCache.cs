@@ -26,7 +26,8 @@ public sealed class ResolverCache
         public Entry? Newer, Older;
     }
 
-    private readonly Dictionary<byte[], Entry> _entries = new(KeyComparer.Instance);
+    // Keys are the type and the lower-cased name as bytes: NameComparer's exact equality and span lookup fit them.
+    private readonly Dictionary<byte[], Entry> _entries = new(NameComparer.Instance);
     private readonly Dictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
     private readonly Func<long> _clockMs;
     private readonly Lock _gate = new();
@@ -288,21 +289,5 @@ public sealed class ResolverCache
         else if (_oldest == entry)
             _oldest = entry.Newer;
         entry.Newer = entry.Older = null;
-    }
-
-    private sealed class KeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-    {
-        public static readonly KeyComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-        public int GetHashCode(byte[] key) => GetHashCode((ReadOnlySpan<byte>)key);
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-        public int GetHashCode(ReadOnlySpan<byte> alternate)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(alternate);
-            return hash.ToHashCode();
-        }
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }
