@@ -12,8 +12,8 @@ namespace MiniDns.Server;
 /// resolved off the receive loops and answered later (UDP with SendTo on the socket the query came in on,
 /// TCP through the connection). Identical questions in flight at once share one resolution, so a hundred
 /// clients asking the same new name make one upstream query. At most a bound of distinct questions (4096,
-/// fewer when descriptors are short) are resolved at once; past that a miss is dropped, as Unbound does, and
-/// the client asks again.
+/// fewer when descriptors are short) are resolved, and <see cref="MaxWaiting"/> clients wait, at once; past
+/// that a UDP miss is dropped, as Unbound does, and the client asks again, and a TCP one is answered SERVFAIL.
 /// </summary>
 public sealed class RecursionService
 {
