@@ -268,6 +268,14 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
                 g => RRsetData.Create(g.Key.Owner, g.Key.Type, g.Min(r => r.Ttl), g.Select(r => r.Data)));
         var answer = new List<RRsetData>();
         var current = name;
+        if (type == RecordType.ANY)
+        {
+            // ANY: whatever sets the server gave for the name (RFC 8482 lets it give one), each cached as itself.
+            string owner = Convert.ToHexString(current);
+            var all = sets.Where(s => s.Key.Item1 == owner).Select(s => cache.Store(s.Value, rank)).ToList();
+            if (all.Count > 0)
+                return new Outcome(ResponseCode.NoError, all, null, null, null);
+        }
         for (int step = 0; step <= options.MaxRestarts; step++)
         {
             if (sets.TryGetValue((Convert.ToHexString(current), type), out var data))

@@ -374,6 +374,16 @@ public sealed class ResolverTests
         Assert.DoesNotContain(_cache.Dump(Name("baidu.com."), subtree: true), l => l.Contains("shifen"));
     }
 
+    [Fact]
+    public async Task Any_gives_the_sets_the_server_gave()
+    {
+        // Found by attack: the answer to ANY was an empty NOERROR though the server sent an A record.
+        var result = await Resolve("news.cctv.com.", RecordType.ANY);
+        Assert.Equal(ResponseCode.NoError, result.Rcode);
+        Assert.Contains("news.cctv.com. 300 A 192.0.2.10", Answer(result));
+        Assert.True(_cache.TryGet(Name("news.cctv.com."), RecordType.A, out _)); // kept as the A set it is
+    }
+
     private static byte[] QueryWithName(byte[] query, string name)
     {
         MessageReader.TryRead(query, out var message, out _);
