@@ -119,7 +119,7 @@ public static partial class ZoneEditCommand
             + body;
         // The name carries the serial and digest too, so --file can go on from a text whose first line was deleted.
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(),
-            $"minidns-edit-{UnsafeInPath().Replace(zone.TrimEnd('.'), "_")}-{serial.ToString(CultureInfo.InvariantCulture)}-{digest}-{Guid.NewGuid().ToString("N")[..8]}.zone");
+            $"minidns-edit-{InFileName(zone)}-{serial.ToString(CultureInfo.InvariantCulture)}-{digest}-{Guid.NewGuid().ToString("N")[..8]}.zone");
         // Owner-only from the start: a zone's text may hold names its owner does not publish yet.
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -139,7 +139,7 @@ public static partial class ZoneEditCommand
             : named.Success ? (named.Groups[1].Value + ".", named.Groups[2].Value, named.Groups[3].Value)
             : throw new CliException($"{path}: not a text kept by 'minidns zone edit' (its first line, or its file name, names the zone, serial and digest)");
         if (header.Success ? !string.Equals(forZone, zone, StringComparison.OrdinalIgnoreCase)
-            : !string.Equals(UnsafeInPath().Replace(zone.TrimEnd('.'), "_"), named.Groups[1].Value, StringComparison.OrdinalIgnoreCase))
+            : !string.Equals(InFileName(zone), named.Groups[1].Value, StringComparison.OrdinalIgnoreCase))
             throw new CliException($"{path}: the text is for {forZone}, not {zone}");
         if (!uint.TryParse(serialText, NumberStyles.None, CultureInfo.InvariantCulture, out uint serial))
             throw new CliException($"{path}: '{serialText}' is not a serial");
@@ -228,6 +228,9 @@ public static partial class ZoneEditCommand
 
     [GeneratedRegex(@"\A; minidns zone edit (\S+) serial (\d+) digest ([0-9a-f]{32})\r?\n")]
     private static partial Regex Header();
+
+    // The zone as it stands in a kept file's name: without the final dot, characters a path should not hold as '_'.
+    private static string InFileName(string zone) => UnsafeInPath().Replace(zone.TrimEnd('.'), "_");
 
     [GeneratedRegex(@"[^A-Za-z0-9.-]")]
     private static partial Regex UnsafeInPath();

@@ -27,7 +27,6 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
 
     /// <summary>The same resolver with nothing learned yet: an empty cache and server list (what <c>minidns trace</c> resolves with).</summary>
     public Resolver Fresh() => new(new ResolverCache(cache.Options with { MaxBytes = Math.Min(cache.Options.MaxBytes, 16L << 20) }), upstream, options, null, local);
-    public ServerSelection Servers => _servers;
 
     /// <summary>Queries sent upstream, replies that never came, and servers that answered badly.</summary>
     public long UpstreamQueries => Interlocked.Read(ref _upstreamQueries);

@@ -45,12 +45,6 @@ public sealed class ServerSelection(Func<long>? clockMs = null)
         }
     }
 
-    public bool IsDead(IPEndPoint server)
-    {
-        lock (_gate)
-            return _servers.TryGetValue(server, out var info) && info.DeadUntilMs > _clockMs();
-    }
-
     /// <summary>A reply came after <paramref name="rtt"/>: RTT smoothed 7:3 as BIND does.</summary>
     public void Answered(IPEndPoint server, TimeSpan rtt)
     {

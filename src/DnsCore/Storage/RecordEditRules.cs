@@ -72,7 +72,7 @@ public static class RecordEditRules
                 ushort type = edit.Type!.Value;
                 var set = existing.Where(r => r.Type == type).ToList();
                 uint setTtl = edit.Ttl ?? (set.Count > 0 ? set[0].Ttl : DefaultTtl);
-                var records = edit.Data.DistinctBy(d => DataKey(type, d)).Select(d => new ZoneRecord(owner, type, setTtl, d)).ToList();
+                var records = edit.Data.DistinctBy(d => IsName(type) ? DnsName.ToLowerCopy(d) : d, NameComparer.Instance).Select(d => new ZoneRecord(owner, type, setTtl, d)).ToList();
                 if (records.Count == set.Count && records.All(set.Contains))
                     return null;
                 after = [.. existing.Where(r => r.Type != type), .. records];
@@ -124,17 +124,19 @@ public static class RecordEditRules
     /// </summary>
     public static List<ZoneRecord> Normalise(IReadOnlyList<ZoneRecord> records)
     {
-        var ttls = new Dictionary<(string Owner, ushort Type), uint>();
-        var seen = new HashSet<(string Owner, ushort Type, string Data)>();
-        var kept = new List<(ZoneRecord Record, string Owner)>(records.Count);
+        // Keys as bytes: the type, then the lower-cased owner (a wire name ends itself), then for a record
+        // its data (names lower-cased): one array a record, where text keys made two strings.
+        var ttls = new Dictionary<byte[], uint>(NameComparer.Instance);
+        var seen = new HashSet<byte[]>(NameComparer.Instance);
+        var kept = new List<(ZoneRecord Record, byte[] Set)>(records.Count);
         foreach (var record in records)
         {
-            string owner = Convert.ToHexString(DnsName.ToLowerCopy(record.Owner));
-            ttls[(owner, record.Type)] = Math.Min(ttls.GetValueOrDefault((owner, record.Type), uint.MaxValue), record.Ttl);
-            if (seen.Add((owner, record.Type, DataKey(record.Type, record.Data))))
-                kept.Add((record, owner));
+            byte[] set = [(byte)(record.Type >> 8), (byte)record.Type, .. DnsName.ToLowerCopy(record.Owner)];
+            ttls[set] = Math.Min(ttls.GetValueOrDefault(set, uint.MaxValue), record.Ttl);
+            if (seen.Add([.. set, .. IsName(record.Type) ? DnsName.ToLowerCopy(record.Data) : record.Data]))
+                kept.Add((record, set));
         }
-        return kept.Select(k => ttls[(k.Owner, k.Record.Type)] is var ttl && ttl == k.Record.Ttl ? k.Record : k.Record with { Ttl = ttl }).ToList();
+        return kept.Select(k => ttls[k.Set] is var ttl && ttl == k.Record.Ttl ? k.Record : k.Record with { Ttl = ttl }).ToList();
     }
 
     /// <summary>True when two records' data are the same record: byte for byte, or a name that differs only in case.</summary>
@@ -144,20 +146,22 @@ public static class RecordEditRules
     // The types whose whole RDATA is one domain name.
     private static bool IsName(ushort type) => type is RecordType.NS or RecordType.CNAME or RecordType.DNAME or RecordType.PTR;
 
-    private static string DataKey(ushort type, byte[] data) => Convert.ToHexString(IsName(type) ? DnsName.ToLowerCopy(data) : data);
-
     /// <summary>
     /// The records of a parent zone's content that belong to a child zone hosted in the same store: at or
     /// below the child's apex, other than what the parent's side of a cut holds (the delegation's NS and DS
     /// records, RFC 4034 5) and the address records of the names the NS records point to (glue). Those would
     /// be stored and never served.
     /// </summary>
-    public static List<string> CheckChildZones(IReadOnlyList<ZoneRecord> records, IReadOnlyList<byte[]> children)
+    public static List<string> CheckChildZones(IReadOnlyList<ZoneRecord> records, IReadOnlyList<byte[]> children) =>
+        InChildZones(records, children).Select(r => $"{r.Record}: the name belongs to zone {NameText.Format(r.Child)} in the store; edit it there").ToList();
+
+    /// <summary>The records <see cref="CheckChildZones"/> refuses, each with the child zone it belongs to.</summary>
+    public static List<(ZoneRecord Record, byte[] Child)> InChildZones(IReadOnlyList<ZoneRecord> records, IReadOnlyList<byte[]> children)
     {
-        var errors = new List<string>();
+        var found = new List<(ZoneRecord, byte[])>();
         if (children.Count == 0)
-            return errors;
-        var nsTargets = records.Where(r => r.Type == RecordType.NS).Select(r => DnsName.ToLowerCopy(r.Data)).ToList();
+            return found;
+        var nsTargets = records.Where(r => r.Type == RecordType.NS).Select(r => DnsName.ToLowerCopy(r.Data)).ToHashSet(NameComparer.Instance);
         foreach (var record in records)
         {
             var owner = DnsName.ToLowerCopy(record.Owner);
@@ -165,10 +169,10 @@ public static class RecordEditRules
             if (child is null)
                 continue;
             bool delegation = record.Type is RecordType.NS or RecordType.DS && owner.AsSpan().SequenceEqual(child);
-            bool glue = record.Type is RecordType.A or RecordType.AAAA && nsTargets.Any(t => t.AsSpan().SequenceEqual(owner));
+            bool glue = record.Type is RecordType.A or RecordType.AAAA && nsTargets.Contains(owner);
             if (!delegation && !glue)
-                errors.Add($"{record}: the name belongs to zone {NameText.Format(child)} in the store; edit it there");
+                found.Add((record, child));
         }
-        return errors;
+        return found;
     }
 }

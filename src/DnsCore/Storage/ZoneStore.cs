@@ -385,16 +385,16 @@ public sealed class ZoneStore : IZoneStore
     private void CheckChildZones(string key, ZoneContent content, IReadOnlyList<byte[]> alsoImported)
     {
         var origin = ParseName(key);
-        var children = _zones.FindAll().Select(z => ParseName(z["_id"].AsString)).Concat(alsoImported)
+        var stored = _zones.FindAll().Select(z => ParseName(z["_id"].AsString)).ToList();
+        var children = stored.Concat(alsoImported)
             .Where(z => z.Length > origin.Length && DnsName.IsSubdomainOf(z, origin)).Distinct(NameComparer.Instance).ToList();
         var errors = RecordEditRules.CheckChildZones(content.Records, children);
-        var parents = _zones.FindAll().Select(z => ParseName(z["_id"].AsString))
-            .Where(z => z.Length < origin.Length && DnsName.IsSubdomainOf(origin, z) && !alsoImported.Any(i => i.AsSpan().SequenceEqual(z)));
+        var parents = stored.Where(z => z.Length < origin.Length && DnsName.IsSubdomainOf(origin, z) && !alsoImported.Any(i => i.AsSpan().SequenceEqual(z)));
         foreach (var parent in parents)
         {
-            var hidden = RecordEditRules.CheckChildZones(_blocks.ZoneRecords(NameText.Format(parent)), [origin]);
+            var hidden = RecordEditRules.InChildZones(_blocks.ZoneRecords(NameText.Format(parent)), [origin]);
             if (hidden.Count > 0)
-                errors.Add($"zone {NameText.Format(parent)} holds names below {key} ({hidden.Count} records, the first: {hidden[0].Split(':')[0]}): move or remove them first");
+                errors.Add($"zone {NameText.Format(parent)} holds names below {key} ({hidden.Count} records, the first: {hidden[0].Record}): move or remove them first");
         }
         if (errors.Count > 0)
             throw new ZoneDataException(errors);
