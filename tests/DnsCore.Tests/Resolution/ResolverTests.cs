@@ -384,6 +384,53 @@ public sealed class ResolverTests
         Assert.True(_cache.TryGet(Name("news.cctv.com."), RecordType.A, out _)); // kept as the A set it is
     }
 
+    [Fact]
+    public async Task A_server_that_does_not_know_edns_is_asked_again_without_it_and_remembered()
+    {
+        var real = Hierarchy.Build();
+        // A server of 1998: FORMERR for any query with an OPT record (ARCOUNT 1), else as the zone says.
+        _upstream.Handle(Hierarchy.Cctv, (query, tcp) => query[11] != 0
+            ? Build(query, ResponseCode.FormErr, 0, [], [], [])
+            : Build(query, ResponseCode.NoError, HeaderFlags.AA, [A("news.cctv.com.", "192.0.2.10")], [], []));
+
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(await Resolve("news.cctv.com.", RecordType.A)));
+        int asked = _upstream.Asked(Hierarchy.Cctv);
+        _cache.Flush(Name("news.cctv.com."));
+        await Resolve("news.cctv.com.", RecordType.A);
+        Assert.Equal(asked + 1, _upstream.Asked(Hierarchy.Cctv)); // asked without OPT at once the second time
+        Assert.Equal(0, real.Total);
+    }
+
+    [Fact]
+    public async Task With_0x20_a_reply_must_echo_the_letter_case_asked()
+    {
+        var resolver = NewResolver(new ResolverOptions { RootHints = Hierarchy.Hints, Use0x20 = true });
+        // Our authoritative code echoes the question as asked, so the case it was given comes back.
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(await Resolve(resolver, "news.cctv.com.", RecordType.A)));
+        Assert.Contains(_upstream.Log, l => l.Question.Any(char.IsUpper));
+
+        // A forger who answers in lower case (it cannot know the case asked) is not believed.
+        _cache.Flush();
+        _upstream.Handle(Hierarchy.Cctv, (query, tcp) =>
+        {
+            var lowered = (byte[])query.Clone();
+            DnsName.ToLower(lowered.AsSpan(HeaderFlags.HeaderLength, DnsName.MeasureUncompressed(lowered.AsSpan(HeaderFlags.HeaderLength))));
+            return Build(lowered, ResponseCode.NoError, HeaderFlags.AA, [A("news.cctv.com.", "203.0.113.66")], [], []);
+        });
+        var forged = await Resolve(resolver, "news.cctv.com.", RecordType.A);
+        Assert.Equal(ResponseCode.ServFail, forged.Rcode);
+    }
+
+    [Fact]
+    public void Root_hints_are_the_roots_ns_names_with_their_addresses_and_a_file_without_them_is_refused()
+    {
+        var hints = RootHints.Parse(". 3600000 IN NS a.root.\na.root. 3600000 IN A 127.0.0.11\nother. 3600 IN A 192.0.2.1\n", "root.hints");
+        Assert.Equal([("a.root.", "127.0.0.11")], hints.Select(h => (NameText.Format(h.Name), h.Address.ToString())));
+        var error = Assert.Throws<MiniDns.Zones.ZoneDataException>(() => RootHints.Parse(". 3600000 IN NS a.root.\n", "empty.hints"));
+        Assert.Contains("no root server with an address", Assert.Single(error.Errors));
+        Assert.Equal(26, RootHints.Iana.Count); // 13 servers, IPv4 and IPv6
+    }
+
     private static byte[] QueryWithName(byte[] query, string name)
     {
         MessageReader.TryRead(query, out var message, out _);
