@@ -110,8 +110,8 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
                     exchange.Reply is { } reply ? [.. reply.Answer.Concat(reply.Authority).Concat(reply.Additional).Where(r => r.Type != RecordType.OPT).Select(r => r.ToString())] : [],
                     exchange.Failure));
         });
-        var lines = answer.Answer.SelectMany(set => set.Records.ToArrays().Select(d => $"{NameText.Format(set.Owner)} {set.Ttl} IN {RecordType.ToText(set.Type)} {RdataText.Format(set.Type, d)}"))
-            .Concat(answer.Soa is { } soa ? [$"{NameText.Format(soa.Owner)} {soa.Ttl} IN SOA {RdataText.Format(RecordType.SOA, soa.First.Span)}"] : [])
+        var lines = answer.Answer.SelectMany(set => set.Records.ToArrays().Select(d => $"{NameText.Format(set.Owner.Span)} {set.Ttl} IN {RecordType.ToText(set.Type)} {RdataText.Format(set.Type, d)}"))
+            .Concat(answer.Soa is { } soa ? [$"{NameText.Format(soa.Owner.Span)} {soa.Ttl} IN SOA {RdataText.Format(RecordType.SOA, soa.First.Span)}"] : [])
             .Concat(answer.Error is { } error ? [$"; {error}"] : [])
             .ToList();
         return new ControlReply { Exchanges = exchanges, Rcode = answer.Rcode.ToString().ToUpperInvariant(), Lines = lines };

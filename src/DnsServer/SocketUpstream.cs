@@ -32,19 +32,26 @@ public sealed class SocketUpstream : IUpstream
         }
     }
 
+    // The largest UDP reply read: we offer 1232 bytes in EDNS (and 512 without), so a longer datagram is a
+    // server ignoring what it was told; it is cut short, fails to parse, and counts as that server's failure.
+    private const int MaxUdpReply = 4096;
+
     private static async Task<byte[]?> OverUdpAsync(IPEndPoint server, ReadOnlyMemory<byte> query, Func<byte[], bool> accept, CancellationToken cancel)
     {
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(server.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0));
-        await socket.ConnectAsync(server, cancel);
-        await socket.SendAsync(query, cancel);
-        // Pooled: a new 64 KiB buffer per upstream query was most of what a flood of misses allocated.
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(65535);
+        // Connecting and sending a datagram never wait, so they are plain calls: the async ones cost a
+        // state machine and event args per query on the miss path.
+        socket.Connect(server);
+        socket.Send(query.Span);
+        // A small pooled buffer: with a 64 KiB one, the buffers of the questions in flight were most of what
+        // a flood of misses kept alive from one collection to the next (the resident memory the cache seemed to take).
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxUdpReply);
         try
         {
             while (true)
             {
-                int received = await socket.ReceiveAsync(buffer.AsMemory(0, 65535), cancel);
+                int received = await socket.ReceiveAsync(buffer.AsMemory(0, MaxUdpReply), cancel);
                 var reply = buffer[..received];
                 if (accept(reply))
                     return reply;

@@ -10,51 +10,58 @@ namespace MiniDns.Resolution;
 /// </summary>
 public sealed class RRsetData
 {
-    private RRsetData(byte[] owner, ushort type, uint ttl, byte[] packed, int count)
+    // The owner, then the records packed: one array per set, since the cache holds a set for each name it knows.
+    private readonly byte[] _bytes;
+    private readonly byte _ownerLength;
+
+    private RRsetData(byte[] bytes, int ownerLength, ushort type, uint ttl, int count)
     {
-        Owner = owner;
+        _bytes = bytes;
+        _ownerLength = (byte)ownerLength;
         Type = type;
         Ttl = ttl;
-        Packed = packed;
         Count = count;
     }
 
-    public byte[] Owner { get; }
+    public ReadOnlyMemory<byte> Owner => _bytes.AsMemory(0, _ownerLength);
     public ushort Type { get; }
     public uint Ttl { get; }
-    public byte[] Packed { get; }
     public int Count { get; }
 
-    public RecordData Records => new(Packed, Count);
+    public RecordData Records => new(_bytes.AsMemory(_ownerLength), Count);
 
-    /// <summary>Bytes this set keeps alive, for the cache's bound: the arrays and the objects around them.</summary>
-    public int Size => Owner.Length + Packed.Length + 96;
+    /// <summary>Bytes this set keeps alive, for the cache's bound: the array and the object, with their headers.</summary>
+    public int Size => _bytes.Length + 64;
 
     /// <summary>The first record's data, as memory (a CNAME's target, an SOA).</summary>
-    public ReadOnlyMemory<byte> First => Packed.AsMemory(2, BinaryPrimitives.ReadUInt16BigEndian(Packed));
+    public ReadOnlyMemory<byte> First => _bytes.AsMemory(_ownerLength + 2, BinaryPrimitives.ReadUInt16BigEndian(_bytes.AsSpan(_ownerLength)));
 
     /// <summary>Packs records (uncompressed wire data, duplicates dropped, RFC 2181 5) under a lower-cased owner.</summary>
     public static RRsetData Create(ReadOnlySpan<byte> owner, ushort type, uint ttl, IEnumerable<byte[]> records)
     {
+        if (owner.Length > DnsName.MaxLength)
+            throw new ArgumentException("an owner name is at most 255 bytes", nameof(owner));
         var distinct = new List<byte[]>();
         foreach (var data in records)
         {
             if (data.Length <= ushort.MaxValue && !distinct.Any(d => d.AsSpan().SequenceEqual(data)))
                 distinct.Add(data);
         }
-        var packed = new byte[distinct.Sum(d => 2 + d.Length)];
-        int at = 0;
+        var bytes = new byte[owner.Length + distinct.Sum(d => 2 + d.Length)];
+        owner.CopyTo(bytes);
+        DnsName.ToLower(bytes.AsSpan(0, owner.Length));
+        int at = owner.Length;
         foreach (var data in distinct)
         {
-            BinaryPrimitives.WriteUInt16BigEndian(packed.AsSpan(at), (ushort)data.Length);
-            data.CopyTo(packed, at + 2);
+            BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(at), (ushort)data.Length);
+            data.CopyTo(bytes, at + 2);
             at += 2 + data.Length;
         }
-        return new RRsetData(DnsName.ToLowerCopy(owner), type, ttl, packed, distinct.Count);
+        return new RRsetData(bytes, owner.Length, type, ttl, distinct.Count);
     }
 
     /// <summary>The same set with another TTL.</summary>
-    public RRsetData WithTtl(uint ttl) => ttl == Ttl ? this : new RRsetData(Owner, Type, ttl, Packed, Count);
+    public RRsetData WithTtl(uint ttl) => ttl == Ttl ? this : new RRsetData(_bytes, _ownerLength, Type, ttl, Count);
 
-    public override string ToString() => $"{NameText.Format(Owner)} {Ttl} {RecordType.ToText(Type)} ({Count})";
+    public override string ToString() => $"{NameText.Format(Owner.Span)} {Ttl} {RecordType.ToText(Type)} ({Count})";
 }

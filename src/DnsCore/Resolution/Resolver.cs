@@ -137,6 +137,15 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
                 answer.Add(alias);
                 next = DnsName.ToLowerCopy(alias.First.Span);
             }
+            else if (!work.Refresh && type != RecordType.DNAME && CachedDname(name) is { } dname)
+            {
+                answer.Add(dname);
+                if (Redirect(name, dname, answer) is not { } target)
+                    return new ResolverAnswer(ResponseCode.YxDomain, answer, null, null);
+                if (type == RecordType.CNAME)
+                    return new ResolverAnswer(ResponseCode.NoError, answer, null, null);
+                next = target;
+            }
             else
             {
                 var outcome = await LookUpAsync(name, type, work, depth);
@@ -145,10 +154,38 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
                     return new ResolverAnswer(outcome.Rcode, answer, outcome.Soa, outcome.Error);
                 next = outcome.Next;
             }
-            if (answer.Any(set => set.Owner.AsSpan().SequenceEqual(next)) || next.AsSpan().SequenceEqual(name))
+            if (answer.Any(set => set.Owner.Span.SequenceEqual(next)) || next.AsSpan().SequenceEqual(name))
                 throw new LimitException(CnameLoop);
             name = next;
         }
+    }
+
+    // A live DNAME the cache holds for an ancestor of the name (the nearest), which redirects it.
+    private RRsetData? CachedDname(byte[] name)
+    {
+        for (int at = 1 + name[0]; at < name.Length; at += 1 + name[at])
+        {
+            if (cache.GetSet(name.AsSpan(at), RecordType.DNAME) is { Count: 1 } dname)
+                return dname;
+        }
+        return null;
+    }
+
+    // RFC 6672 2.2: the CNAME a DNAME makes for a name below it, added to the answer; its target, or null
+    // when the substituted name would be longer than a name may be (YXDOMAIN). Synthesized CNAMEs are not
+    // cached: the DNAME is, and makes them again, so an answer from the cache carries the DNAME too.
+    private static byte[]? Redirect(byte[] name, RRsetData dname, List<RRsetData> answer)
+    {
+        var target = dname.First.Span;
+        int prefix = name.Length - dname.Owner.Length;
+        if (prefix + target.Length > DnsName.MaxLength)
+            return null;
+        var synthesized = new byte[prefix + target.Length];
+        name.AsSpan(0, prefix).CopyTo(synthesized);
+        target.CopyTo(synthesized.AsSpan(prefix));
+        DnsName.ToLower(synthesized);
+        answer.Add(RRsetData.Create(name, RecordType.CNAME, dname.Ttl, [synthesized]));
+        return synthesized;
     }
 
     // Finds the servers to ask (forwarders, or the closest known delegation) and asks down to the answer.
@@ -193,7 +230,7 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
         foreach (var server in _servers.Order(forwarders))
         {
             var reply = await ExchangeAsync(domain, server, name, type, recursionDesired: true, work);
-            if (reply is { Rcode: ResponseCode.NoError or ResponseCode.NxDomain })
+            if (reply is { Rcode: ResponseCode.NoError or ResponseCode.NxDomain or ResponseCode.YxDomain })
                 return Settle(reply, name, type, domain, CacheRank.Answer);
             if (reply is not null)
                 Failed(server);
@@ -282,15 +319,33 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
                 answer.Add(cache.Store(data, rank));
                 return new Outcome(ResponseCode.NoError, answer, null, null, null);
             }
-            if (type == RecordType.CNAME || !sets.TryGetValue((Convert.ToHexString(current), RecordType.CNAME), out var alias) || alias.Count != 1)
+            if (type != RecordType.DNAME && DnameAbove(sets, current) is { } dname)
+            {
+                // The CNAME the server sent beside it is not believed: ours is made from the DNAME.
+                var kept = cache.Store(dname, rank);
+                answer.Add(kept);
+                if (Redirect(current, kept, answer) is not { } target)
+                    return new Outcome(ResponseCode.YxDomain, answer, null, null, null);
+                if (type == RecordType.CNAME)
+                    return new Outcome(ResponseCode.NoError, answer, null, null, null);
+                current = target;
+            }
+            else if (type != RecordType.CNAME && sets.TryGetValue((Convert.ToHexString(current), RecordType.CNAME), out var alias) && alias.Count == 1)
+            {
+                answer.Add(cache.Store(alias, rank));
+                current = DnsName.ToLowerCopy(alias.First.Span);
+            }
+            else
+            {
                 break;
-            answer.Add(cache.Store(alias, rank));
-            current = DnsName.ToLowerCopy(alias.First.Span);
-            if (answer.Any(set => set.Owner.AsSpan().SequenceEqual(current)))
+            }
+            if (answer.Any(set => set.Owner.Span.SequenceEqual(current)))
                 throw new LimitException(CnameLoop);
             if (!DnsName.IsSubdomainOf(current, cut))
                 return new Outcome(ResponseCode.NoError, answer, current, null, null);
         }
+        if (reply.Rcode == ResponseCode.YxDomain)
+            return new Outcome(ResponseCode.YxDomain, answer, null, null, null);
         var soa = NegativeSoa(reply, current, cut);
         bool negative = reply.Rcode == ResponseCode.NxDomain || soa is not null || reply.Answer.Count == 0;
         if (answer.Count > 0 && !negative)
@@ -302,6 +357,17 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
         }
         cache.StoreNegative(current, type, nxDomain: false, soa, NegativeTtl(soa));
         return new Outcome(ResponseCode.NoError, answer, null, soa, null);
+    }
+
+    // The DNAME of the reply at the nearest ancestor of the name, if any.
+    private static RRsetData? DnameAbove(Dictionary<(string, ushort), RRsetData> sets, byte[] name)
+    {
+        for (int at = 1 + name[0]; at < name.Length; at += 1 + name[at])
+        {
+            if (sets.TryGetValue((Convert.ToHexString(name.AsSpan(at)), RecordType.DNAME), out var dname) && dname.Count == 1)
+                return dname;
+        }
+        return null;
     }
 
     // The SOA of a negative answer (RFC 2308 3): in the authority section, for a zone holding the name, inside the bailiwick.
@@ -345,7 +411,7 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
             var reply = await ExchangeAsync(cut, server, ask, type, recursionDesired: false, work);
             if (reply is null)
                 continue;
-            if (reply.Rcode is ResponseCode.NoError or ResponseCode.NxDomain && !IsLame(reply, cut, ask))
+            if (reply.Rcode is ResponseCode.NoError or ResponseCode.NxDomain or ResponseCode.YxDomain && !IsLame(reply, cut, ask))
                 return reply;
             Failed(server);
         }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using MiniDns.Wire;
 
@@ -12,23 +11,31 @@ namespace MiniDns.Resolution;
 /// </summary>
 public sealed class ResolverCache
 {
-    private sealed class Entry(byte[] key)
+    // One entry per name and type, the NXDOMAIN of a name under type 0. The fields are ordered by size, so
+    // the object takes 80 bytes: with the set, about 200 bytes per cached A record in all.
+    private sealed class Entry
     {
-        public byte[] Key { get; } = key;
-        public CacheHitKind Kind;
         public RRsetData? Set;
         public RRsetData? Soa;
-        public CacheRank Rank;
+        // A negative entry's name; a positive one's is its set's owner, not kept twice.
+        public byte[]? NegativeName;
+        public Entry? Newer, Older;
         public long ExpiresMs;
         public uint Ttl;
+        public ushort Type;
+        public CacheHitKind Kind;
+        public CacheRank Rank;
         public bool Refreshing;
-        public int Size;
-        public Entry? Newer, Older;
+
+        public ReadOnlySpan<byte> Name => Set is { } set ? set.Owner.Span : NegativeName;
+
+        // What the entry keeps alive, for the byte bound: itself, its share of the table, its sets or name.
+        public int Size => 100 + (Set?.Size ?? NegativeName!.Length + 24) + (Soa?.Size ?? 0);
     }
 
-    // Keys are the type and the lower-cased name as bytes: NameComparer's exact equality and span lookup fit them.
-    private readonly Dictionary<byte[], Entry> _entries = new(NameComparer.Instance);
-    private readonly Dictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
+    // Entries are their own keys (name and type), looked up by a span of the name: a hit allocates nothing.
+    private readonly HashSet<Entry> _entries = new(KeyComparer.Instance);
+    private readonly HashSet<Entry>.AlternateLookup<EntryKey> _byKey;
     private readonly Func<long> _clockMs;
     private readonly Lock _gate = new();
     private Entry? _newest, _oldest;
@@ -37,7 +44,33 @@ public sealed class ResolverCache
     {
         Options = options;
         _clockMs = clockMs ?? (() => Environment.TickCount64);
-        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _byKey = _entries.GetAlternateLookup<EntryKey>();
+    }
+
+    private readonly ref struct EntryKey(ReadOnlySpan<byte> name, ushort type)
+    {
+        public ReadOnlySpan<byte> Name { get; } = name;
+        public ushort Type { get; } = type;
+
+        // HashCode is seeded per process, which blunts hash flooding.
+        public static int Hash(ReadOnlySpan<byte> name, ushort type)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(name);
+            hash.Add(type);
+            return hash.ToHashCode();
+        }
+    }
+
+    private sealed class KeyComparer : IEqualityComparer<Entry>, IAlternateEqualityComparer<EntryKey, Entry>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(Entry? x, Entry? y) => x is null ? y is null : y is not null && x.Type == y.Type && x.Name.SequenceEqual(y.Name);
+        public int GetHashCode(Entry entry) => EntryKey.Hash(entry.Name, entry.Type);
+        public bool Equals(EntryKey key, Entry entry) => key.Type == entry.Type && key.Name.SequenceEqual(entry.Name);
+        public int GetHashCode(EntryKey key) => EntryKey.Hash(key.Name, key.Type);
+        public Entry Create(EntryKey key) => throw new NotSupportedException("entries are added whole");
     }
 
     public ResolverCacheOptions Options { get; }
@@ -66,12 +99,12 @@ public sealed class ResolverCache
 
     private bool TryGet(ReadOnlySpan<byte> name, ushort type, out CacheHit hit, bool counted, bool stale)
     {
-        Span<byte> key = stackalloc byte[2 + DnsName.MaxLength];
-        int length = WriteKey(name, type, key);
+        Span<byte> lower = stackalloc byte[DnsName.MaxLength];
+        var key = Lower(name, lower);
         long now = _clockMs();
         lock (_gate)
         {
-            if ((Live(key[..length], now, stale) ?? Live(WithType(key[..length], NxDomainType), now, stale)) is { } entry)
+            if ((Live(key, type, now, stale) ?? Live(key, NxDomainType, now, stale)) is { } entry)
             {
                 if (counted)
                     Hits++;
@@ -90,10 +123,10 @@ public sealed class ResolverCache
     /// <summary>A live positive set, for the resolver's own use (NS and addresses of servers); not counted as a hit.</summary>
     public RRsetData? GetSet(ReadOnlySpan<byte> name, ushort type)
     {
-        Span<byte> key = stackalloc byte[2 + DnsName.MaxLength];
-        int length = WriteKey(name, type, key);
+        Span<byte> lower = stackalloc byte[DnsName.MaxLength];
+        var key = Lower(name, lower);
         lock (_gate)
-            return Live(key[..length], _clockMs()) is { Kind: CacheHitKind.Positive } entry ? entry.Set!.WithTtl(TtlLeft(entry, _clockMs())) : null;
+            return Live(key, type, _clockMs()) is { Kind: CacheHitKind.Positive } entry ? entry.Set!.WithTtl(TtlLeft(entry, _clockMs())) : null;
     }
 
     /// <summary>
@@ -106,7 +139,7 @@ public sealed class ResolverCache
         var kept = set.WithTtl(ttl);
         if (ttl == 0 || set.Count == 0 || RecordType.IsQuestionOnly(set.Type) || set.Type == NxDomainType)
             return kept;
-        Put(set.Owner, set.Type, CacheHitKind.Positive, kept, null, rank, ttl);
+        Put(set.Owner.Span, set.Type, CacheHitKind.Positive, kept, null, rank, ttl);
         return kept;
     }
 
@@ -121,7 +154,8 @@ public sealed class ResolverCache
         ttl = Math.Min(Math.Max(ttl, Options.MinTtl), Options.MaxNegativeTtl);
         if (ttl == 0 || !nxDomain && (type == NxDomainType || RecordType.IsQuestionOnly(type)))
             return;
-        Put(DnsName.ToLowerCopy(name), nxDomain ? NxDomainType : type, nxDomain ? CacheHitKind.NxDomain : CacheHitKind.NoData, null, soa?.WithTtl(ttl), CacheRank.Authoritative, ttl);
+        Span<byte> lower = stackalloc byte[DnsName.MaxLength];
+        Put(Lower(name, lower), nxDomain ? NxDomainType : type, nxDomain ? CacheHitKind.NxDomain : CacheHitKind.NoData, null, soa?.WithTtl(ttl), CacheRank.Authoritative, ttl);
     }
 
     // The key type of an NXDOMAIN entry: 0, a type no record has (RFC 6895 3.1).
@@ -136,7 +170,7 @@ public sealed class ResolverCache
         var lower = name.IsEmpty ? null : DnsName.ToLowerCopy(name);
         lock (_gate)
         {
-            var doomed = _entries.Values.Where(e => lower is null || Matches(e.Key, lower, subtree)).ToList();
+            var doomed = _entries.Where(e => lower is null || Matches(e.Name, lower, subtree)).ToList();
             foreach (var entry in doomed)
                 Remove(entry);
             return doomed.Count;
@@ -151,13 +185,13 @@ public sealed class ResolverCache
         var lines = new List<string>();
         lock (_gate)
         {
-            foreach (var entry in _entries.Values)
+            foreach (var entry in _entries)
             {
-                if (entry.ExpiresMs <= now || lower is not null && !Matches(entry.Key, lower, subtree))
+                if (entry.ExpiresMs <= now || lower is not null && !Matches(entry.Name, lower, subtree))
                     continue;
                 uint left = TtlLeft(entry, now);
-                string owner = NameText.Format(entry.Key.AsSpan(2));
-                ushort type = BinaryPrimitives.ReadUInt16BigEndian(entry.Key);
+                string owner = NameText.Format(entry.Name);
+                ushort type = entry.Type;
                 if (entry.Kind == CacheHitKind.Positive)
                     foreach (var data in entry.Set!.Records)
                         lines.Add($"{owner} {left} IN {RecordType.ToText(type)} {RdataText.Format(type, data)}");
@@ -169,24 +203,25 @@ public sealed class ResolverCache
         return lines;
     }
 
-    private void Put(byte[] owner, ushort type, CacheHitKind kind, RRsetData? set, RRsetData? soa, CacheRank rank, uint ttl)
+    // The owner is lower case already.
+    private void Put(ReadOnlySpan<byte> owner, ushort type, CacheHitKind kind, RRsetData? set, RRsetData? soa, CacheRank rank, uint ttl)
     {
-        var key = new byte[2 + owner.Length];
-        WriteKey(owner, type, key);
         long now = _clockMs();
         lock (_gate)
         {
-            if (_entries.TryGetValue(key, out var entry))
+            if (_byKey.TryGetValue(new EntryKey(owner, type), out var entry))
             {
                 if (entry.ExpiresMs > now && entry.Rank > rank)
                     return;
                 Bytes -= entry.Size;
                 Unlink(entry);
+                // The name stays the same bytes whichever field holds it, so the entry keeps its place in the table.
+                entry.NegativeName = set is null ? entry.NegativeName ?? owner.ToArray() : null;
             }
             else
             {
-                entry = new Entry(key);
-                _entries[key] = entry;
+                entry = new Entry { Type = type, NegativeName = set is null ? owner.ToArray() : null, Set = set };
+                _entries.Add(entry);
             }
             entry.Kind = kind;
             entry.Set = set;
@@ -195,7 +230,6 @@ public sealed class ResolverCache
             entry.ExpiresMs = now + ttl * 1000L;
             entry.Ttl = ttl;
             entry.Refreshing = false;
-            entry.Size = 160 + key.Length + (set?.Size ?? 0) + (soa?.Size ?? 0);
             Bytes += entry.Size;
             LinkNewest(entry);
             while (Bytes > Options.MaxBytes && _oldest is { } oldest && oldest != entry)
@@ -208,9 +242,9 @@ public sealed class ResolverCache
 
     // The entry if it lives (or, for a stale lookup, expired within the stale window). An expired one is
     // dropped once it is past the window too.
-    private Entry? Live(ReadOnlySpan<byte> key, long now, bool stale = false)
+    private Entry? Live(ReadOnlySpan<byte> name, ushort type, long now, bool stale = false)
     {
-        if (!_bySpan.TryGetValue(key, out var entry))
+        if (!_byKey.TryGetValue(new EntryKey(name, type), out var entry))
             return null;
         if (entry.ExpiresMs > now)
             return entry;
@@ -236,22 +270,16 @@ public sealed class ResolverCache
     /// <summary>The shortest TTL that is prefetched.</summary>
     public const uint MinRefreshTtl = 10;
 
-    private static Span<byte> WithType(Span<byte> key, ushort type)
+    private static ReadOnlySpan<byte> Lower(ReadOnlySpan<byte> name, Span<byte> buffer)
     {
-        BinaryPrimitives.WriteUInt16BigEndian(key, type);
-        return key;
+        var lower = buffer[..name.Length];
+        name.CopyTo(lower);
+        DnsName.ToLower(lower);
+        return lower;
     }
 
-    private static int WriteKey(ReadOnlySpan<byte> name, ushort type, Span<byte> key)
-    {
-        BinaryPrimitives.WriteUInt16BigEndian(key, type);
-        name.CopyTo(key[2..]);
-        DnsName.ToLower(key.Slice(2, name.Length));
-        return 2 + name.Length;
-    }
-
-    private static bool Matches(byte[] key, byte[] name, bool subtree) =>
-        subtree ? DnsName.IsSubdomainOf(key.AsSpan(2), name) : key.AsSpan(2).SequenceEqual(name);
+    private static bool Matches(ReadOnlySpan<byte> entryName, byte[] name, bool subtree) =>
+        subtree ? DnsName.IsSubdomainOf(entryName, name) : entryName.SequenceEqual(name);
 
     private void Touch(Entry entry)
     {
@@ -264,7 +292,7 @@ public sealed class ResolverCache
     private void Remove(Entry entry)
     {
         Unlink(entry);
-        _entries.Remove(entry.Key);
+        _entries.Remove(entry);
         Bytes -= entry.Size;
     }
 

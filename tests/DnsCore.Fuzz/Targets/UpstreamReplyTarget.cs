@@ -8,8 +8,8 @@ namespace MiniDns.Fuzz.Targets;
 /// What the resolver does with a hostile upstream: every server it asks answers with the input, its ID set
 /// to the query's and, when the input's first octet is even, the query's question spliced in after the
 /// header (so the fuzzer reaches the referral, answer and negative-answer code, not only the match check).
-/// A resolution must end, within its limits, in an answer whose RRsets follow the CNAME chain from the name
-/// asked, and never throw.
+/// A resolution must end, within its limits, in an answer whose RRsets follow the CNAME and DNAME chain from
+/// the name asked, and never throw.
 /// </summary>
 public sealed class UpstreamReplyTarget : IFuzzTarget
 {
@@ -26,15 +26,19 @@ public sealed class UpstreamReplyTarget : IFuzzTarget
             RootHints = [(Asked[4..], IPAddress.Parse("192.0.2.1"))],
         });
         var answer = resolver.ResolveAsync(Asked, RecordType.A).GetAwaiter().GetResult();
-        if (answer.Rcode is not (ResponseCode.NoError or ResponseCode.NxDomain or ResponseCode.ServFail))
+        if (answer.Rcode is not (ResponseCode.NoError or ResponseCode.NxDomain or ResponseCode.YxDomain or ResponseCode.ServFail))
             throw new FuzzInvariantException($"the resolution ended in {answer.Rcode}");
         if (upstream.Queries > new ResolverOptions().MaxUpstreamQueries + 3)
             throw new FuzzInvariantException($"{upstream.Queries} upstream queries for one question");
         var name = DnsName.ToLowerCopy(Asked);
         foreach (var set in answer.Answer)
         {
-            if (!set.Owner.AsSpan().SequenceEqual(name))
-                throw new FuzzInvariantException($"an answer for {NameText.Format(set.Owner)} where {NameText.Format(name)} was next in the chain");
+            // A DNAME stands above the name it redirects; the CNAME made from it comes next, for the name.
+            bool fits = set.Type == RecordType.DNAME
+                ? set.Owner.Length < name.Length && DnsName.IsSubdomainOf(name, set.Owner.Span)
+                : set.Owner.Span.SequenceEqual(name);
+            if (!fits)
+                throw new FuzzInvariantException($"an answer for {NameText.Format(set.Owner.Span)} where {NameText.Format(name)} was next in the chain");
             if (set.Type == RecordType.CNAME)
                 name = DnsName.ToLowerCopy(set.First.Span);
         }

@@ -40,6 +40,8 @@ public static class CraftedReply
 
     public static Record Cname(string owner, string target, uint ttl = 300) => new(owner, RecordType.CNAME, ttl, Name(target));
 
+    public static Record Dname(string owner, string target, uint ttl = 300) => new(owner, RecordType.DNAME, ttl, Name(target));
+
     private static void Add16(List<byte> message, ushort value)
     {
         Span<byte> bytes = stackalloc byte[2];

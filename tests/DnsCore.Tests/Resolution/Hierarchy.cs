@@ -3,7 +3,8 @@ namespace MiniDns.Tests.Resolution;
 /// <summary>
 /// A small DNS on fake servers: the root (10.0.0.1) delegates com. (10.0.0.2) and net. (10.0.0.5); com.
 /// delegates cctv.com. (10.0.0.3, with glue) and glueless.com. (served by ns.dns.net., whose address only
-/// net. knows); cctv.com. delegates sub.cctv.com. (10.0.0.4) and holds a CNAME into baidu.com. (10.0.0.3).
+/// net. knows); cctv.com. delegates sub.cctv.com. (10.0.0.4) and holds a CNAME into baidu.com. (10.0.0.3) and a DNAME,
+/// tv.cctv.com., onto baidu.com.
 /// </summary>
 public static class Hierarchy
 {
@@ -49,6 +50,7 @@ public static class Hierarchy
             ns1 600 IN A 10.0.0.3
             news 300 IN A 192.0.2.10
             www 300 IN CNAME www.a.shifen.baidu.com.
+            tv 300 IN DNAME baidu.com.
             sub 600 IN NS ns.sub
             ns.sub 600 IN A 10.0.0.4
             """, """

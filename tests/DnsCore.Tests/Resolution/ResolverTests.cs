@@ -28,7 +28,7 @@ public sealed class ResolverTests
         resolver.ResolveAsync(Name(name), type, TestContext.Current.CancellationToken);
 
     private static string Answer(ResolverAnswer resolution) =>
-        string.Join("\n", resolution.Answer.SelectMany(set => set.Records.ToArrays().Select(d => $"{NameText.Format(set.Owner)} {set.Ttl} {RecordType.ToText(set.Type)} {RdataText.Format(set.Type, d)}")));
+        string.Join("\n", resolution.Answer.SelectMany(set => set.Records.ToArrays().Select(d => $"{NameText.Format(set.Owner.Span)} {set.Ttl} {RecordType.ToText(set.Type)} {RdataText.Format(set.Type, d)}")));
 
     [Fact]
     public async Task A_third_level_name_is_found_from_the_root_down()
@@ -83,6 +83,51 @@ public sealed class ResolverTests
     }
 
     [Fact]
+    public async Task A_dname_is_followed_into_its_target_zone_and_later_names_below_it_are_made_from_the_cached_dname()
+    {
+        var result = await Resolve("www.a.shifen.tv.cctv.com.", RecordType.A);
+
+        Assert.Equal(ResponseCode.NoError, result.Rcode);
+        Assert.Equal(
+            "tv.cctv.com. 300 DNAME baidu.com.\n" +
+            "www.a.shifen.tv.cctv.com. 300 CNAME www.a.shifen.baidu.com.\n" +
+            "www.a.shifen.baidu.com. 120 A 192.0.2.20", Answer(result));
+
+        // Another name below the DNAME: made from the cached DNAME, so only the target zone is asked.
+        int asked = _upstream.Total;
+        var other = await Resolve("nowhere.tv.cctv.com.", RecordType.A);
+        Assert.Equal(ResponseCode.NxDomain, other.Rcode);
+        Assert.Equal("tv.cctv.com. 300 DNAME baidu.com.\nnowhere.tv.cctv.com. 300 CNAME nowhere.baidu.com.", Answer(other));
+        Assert.Equal(["nowhere.baidu.com. IN A"], _upstream.Log.Skip(asked).Select(l => l.Question));
+
+        // The DNAME itself, asked for.
+        Assert.Equal("tv.cctv.com. 300 DNAME baidu.com.", Answer(await Resolve("tv.cctv.com.", RecordType.DNAME)));
+    }
+
+    [Fact]
+    public async Task The_cname_beside_a_dname_is_made_from_the_dname_and_a_substitution_too_long_is_yxdomain()
+    {
+        // A server whose CNAME disagrees with its DNAME: the CNAME followed is ours, made from the DNAME.
+        string longTarget = string.Concat(Enumerable.Repeat("abcdefghijklmnopqrstuvwxyz.", 8)) + "example.";
+        _upstream.Handle(Hierarchy.Cctv, (query, _) => QuestionName(query).StartsWith("far.", StringComparison.Ordinal)
+            ? Build(query, ResponseCode.YxDomain, HeaderFlags.AA, [Dname("tv.cctv.com.", longTarget)], [], [])
+            : Build(query, ResponseCode.NoError, HeaderFlags.AA,
+                [Dname("tv.cctv.com.", "cctv.com."), Cname(QuestionName(query), "evil.example."), A("news.cctv.com.", "192.0.2.10")], [], []));
+        var resolver = NewResolver(new ResolverOptions { RootHints = Hierarchy.Hints, QnameMinimisation = false });
+
+        var result = await Resolve(resolver, "news.tv.cctv.com.", RecordType.A);
+        Assert.Equal("tv.cctv.com. 300 DNAME cctv.com.\nnews.tv.cctv.com. 300 CNAME news.cctv.com.\nnews.cctv.com. 300 A 192.0.2.10", Answer(result));
+        Assert.Empty(_cache.Dump(Name("example."), subtree: true));
+
+        // 5 + 55 bytes kept before tv.cctv.com., then 217 of target: past 255, so YXDOMAIN (RFC 6672 2.2).
+        _cache.Flush();
+        string far = "far." + string.Concat(Enumerable.Repeat("abcdefghij.", 5)) + "tv.cctv.com.";
+        var tooLong = await Resolve(resolver, far, RecordType.A);
+        Assert.Equal(ResponseCode.YxDomain, tooLong.Rcode);
+        Assert.Equal($"tv.cctv.com. 300 DNAME {longTarget}", Answer(tooLong));
+    }
+
+    [Fact]
     public async Task A_glueless_delegation_is_followed_by_looking_up_the_name_server()
     {
         var result = await Resolve("www.glueless.com.", RecordType.A);
@@ -104,7 +149,7 @@ public sealed class ResolverTests
     {
         var missing = await Resolve("nope.cctv.com.", RecordType.A);
         Assert.Equal(ResponseCode.NxDomain, missing.Rcode);
-        Assert.Equal("cctv.com.", NameText.Format(missing.Soa!.Owner));
+        Assert.Equal("cctv.com.", NameText.Format(missing.Soa!.Owner.Span));
         Assert.Equal(300u, missing.Soa.Ttl); // the lower of the SOA's TTL (600) and MINIMUM (300)
 
         var empty = await Resolve("news.cctv.com.", RecordType.AAAA);
@@ -429,6 +474,12 @@ public sealed class ResolverTests
         var error = Assert.Throws<MiniDns.Zones.ZoneDataException>(() => RootHints.Parse(". 3600000 IN NS a.root.\n", "empty.hints"));
         Assert.Contains("no root server with an address", Assert.Single(error.Errors));
         Assert.Equal(26, RootHints.Iana.Count); // 13 servers, IPv4 and IPv6
+    }
+
+    private static string QuestionName(byte[] query)
+    {
+        MessageReader.TryRead(query, out var message, out _);
+        return NameText.Format(message.Questions[0].Name);
     }
 
     private static byte[] QueryWithName(byte[] query, string name)
