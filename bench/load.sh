@@ -43,6 +43,8 @@ server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
     pkill -f "nsd -d -c $work/" 2>/dev/null || true
+    # NSD writes into its directory as it stops: wait for it (at most 5 s) before removing the directory.
+    for _ in $(seq 50); do pgrep -f "nsd -d -c $work/" >/dev/null || break; sleep 0.1; done
     rm -rf "$work"
 }
 trap cleanup EXIT

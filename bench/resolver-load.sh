@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Resolver load test: MiniDns beside Unbound, in the same run, on loopback only (bench/load.sh --resolver).
 #
-#   bench/resolver-load.sh [--names N] [--rounds R] [--seconds S] [--rate Q]   (10,000 names, 3 rounds, 10 s, 40k q/s)
+#   bench/resolver-load.sh [--names N] [--rounds R] [--seconds S] [--rate Q]   (100,000 names, 3 rounds, 10 s, 40k q/s)
 #
 # The DNS they resolve through: three NSD servers on port 53, 127.0.0.11 for the root, .12 for test. and
 # .13 for bench.test. (N names, the zone and query mix of bench/load.sh). Each resolver in turn runs pinned
@@ -12,7 +12,7 @@
 # Needs root (port 53 on 127.0.0.11-13); every pass is bounded by dnsperf's -l or -n, every wait has a deadline.
 set -euo pipefail
 
-names=10000 rounds=3 seconds=10 rate=40000
+names=100000 rounds=3 seconds=10 rate=40000
 while [ $# -gt 0 ]; do
     case "$1" in
         --names) names=$2; shift 2 ;;
@@ -33,6 +33,8 @@ server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
     pkill -f "nsd -d -c $work/" 2>/dev/null || true
+    # NSD writes into its directory as it stops: wait for it (at most 5 s) before removing the directory.
+    for _ in $(seq 50); do pgrep -f "nsd -d -c $work/" >/dev/null || break; sleep 0.1; done
     rm -rf "$work"
 }
 trap cleanup EXIT
