@@ -12,7 +12,7 @@ namespace MiniDns.Server;
 /// the stream splits or joins it; several queries share a connection. One clock per connection bounds every
 /// wait: a connection idle, or holding half a message, for the idle timeout is closed, and so is one whose
 /// answer cannot be written within it (a client that pipelines queries and never reads); the clock stops
-/// while we answer. Connections are capped in all and per client address (<see cref="TcpConnectionTable"/>).
+/// while we answer, and while the resolver owes it answers, which go out as they come (<see cref="TcpReplies"/>). Connections are capped in all and per client address (<see cref="TcpConnectionTable"/>).
 /// Every connection runs on its own task, so a slow client never blocks another, and a failure in one is
 /// counted and logged and closes only that connection.
 /// </summary>
@@ -135,54 +135,53 @@ public sealed class TcpDnsListener : IAsyncDisposable
         var buffer = _buffers.Rent(BufferSize);
         var request = buffer.AsMemory(0, MessageSpace);
         var response = buffer.AsMemory(MessageSpace, 2 + MessageSpace);
-        var clock = connection.Timer;
-        bool sending = false;
+        var replies = new TcpReplies(connection, _idleTimeout);
         try
         {
             while (true)
             {
-                // The clock runs from the end of one answer to the last byte of the next message.
-                connection.MarkIdle();
-                clock.CancelAfter(_idleTimeout);
-                if (!await ReadExactlyAsync(client, request[..2], clock.Token, allowEof: true))
+                // The clock runs from the end of one answer to the last byte of the next message, and only
+                // while no resolver answer is owed.
+                replies.Reading();
+                var clock = connection.Timer.Token;
+                if (!await ReadExactlyAsync(client, request[..2], clock, allowEof: true))
+                {
+                    await replies.DrainAsync(); // the client is done asking, not listening
                     return;
+                }
                 int length = BinaryPrimitives.ReadUInt16BigEndian(request.Span);
-                if (!await ReadExactlyAsync(client, request[..length], clock.Token, allowEof: false))
+                if (!await ReadExactlyAsync(client, request[..length], clock, allowEof: false))
                     return;
                 // Busy only while answering and sending: a connection in the middle of a message stays
                 // evictable, so one that always holds part of the next message cannot keep its slot.
-                connection.MarkBusy();
-                clock.CancelAfter(Timeout.InfiniteTimeSpan);
+                replies.Answering();
                 int answer = Answer(request.Span[..length], response.Span[2..], context);
                 if (answer < 0)
                     return; // answering failed: counted and logged; the client sees the connection close
                 bool resolved = context.LastNeedsResolution;
                 if (context.LastNeedsRefresh)
                     _recursion!.Refresh(context.Query.Name, context.Query.Type);
+                QueryLog.Answered(_log, "tcp", remote, context, resolved ? 0 : answer);
+                _counters.Tcp.Count(context, answer, held: resolved);
                 if (resolved)
                 {
-                    // Over TCP the connection waits for the resolver; its answer may be as large as a message.
-                    var reply = await _recursion!.AnswerAsync(request.Span[..length].ToArray(), context.ClientAddress.ToArray(), MessageSpace, failWhenBusy: true);
-                    answer = reply?.Length ?? 0;
-                    reply?.CopyTo(response.Span[2..]);
+                    await replies.RoomAsync();
+                    replies.Owe();
+                    _ = ResolveThenSendAsync(request.Span[..length].ToArray(), context.ClientAddress.ToArray(), replies);
+                    continue;
                 }
-                QueryLog.Answered(_log, "tcp", remote, context, answer);
-                _counters.Tcp.Count(context, answer, held: resolved);
                 if (answer == 0)
                     continue;
                 BinaryPrimitives.WriteUInt16BigEndian(response.Span, (ushort)answer);
                 // A client that does not read its answers is closed once one cannot be written in the idle timeout.
-                sending = true;
-                clock.CancelAfter(_idleTimeout);
-                await client.SendAsync(response[..(2 + answer)], SocketFlags.None, clock.Token);
-                sending = false;
+                await replies.SendAsync(response[..(2 + answer)]);
             }
         }
         catch (OperationCanceledException)
         {
             if (_stop.IsCancellationRequested || connection.Evicted)
                 return;
-            if (sending)
+            if (replies.SendTimedOut)
                 _counters.CountTcpSendTimeout();
             else
                 _counters.CountTcpIdleTimeout();
@@ -197,9 +196,39 @@ public sealed class TcpDnsListener : IAsyncDisposable
         }
         finally
         {
+            // The resolutions still owed end within their own timeout; the connection closes after them,
+            // so none writes to a closed socket's clock.
+            await replies.DrainAsync();
             _table.Remove(connection);
             connection.Dispose();
             _buffers.Return(buffer);
+        }
+    }
+
+    // One question the resolver answers later: its answer goes out when it comes, between any others.
+    private async Task ResolveThenSendAsync(byte[] request, byte[] clientAddress, TcpReplies replies)
+    {
+        try
+        {
+            // The answer may be as large as a message; past the bounds of waiting clients it is SERVFAIL at once.
+            if (await _recursion!.AnswerAsync(request, clientAddress, MessageSpace, failWhenBusy: true) is not { } reply)
+                return;
+            var framed = new byte[2 + reply.Length];
+            BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)reply.Length);
+            reply.CopyTo(framed, 2);
+            await replies.SendAsync(framed);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // The connection closed, timed out or is being closed for the server's stop: its loop sees it too.
+        }
+        catch (Exception e)
+        {
+            _faults.Failed("TCP connection", e);
+        }
+        finally
+        {
+            replies.Paid();
         }
     }
 

@@ -156,6 +156,9 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
             }
             if (answer.Any(set => set.Owner.Span.SequenceEqual(next)) || next.AsSpan().SequenceEqual(name))
                 throw new LimitException(CnameLoop);
+            // The limit is on the chain as a whole, however many replies gave it.
+            if (answer.Count(set => set.Type == RecordType.CNAME) > options.MaxRestarts)
+                throw new LimitException(TooManyRestarts);
             name = next;
         }
     }
@@ -193,7 +196,8 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
     {
         if (ForwardersFor(name) is { } forward)
             return await ForwardAsync(forward.Domain, forward.Servers, name, type, work);
-        var (cut, nameServers) = ClosestDelegation(name);
+        // A DS set lives on the parent's side of its cut (RFC 4035 3.1.4.1): start above the name itself.
+        var (cut, nameServers) = ClosestDelegation(type == RecordType.DS && name.Length > 1 ? name[(1 + name[0])..] : name);
         // RFC 9156: ask each zone only for one label more than its own, so its servers learn no more of the
         // name than they need; a referral moves the cut down, a plain answer means one label more.
         int nameLabels = DnsName.LabelCount(name);
@@ -206,7 +210,8 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
             var reply = await AskZoneAsync(cut, nameServers, ask, askType, work, depth);
             if (reply is null)
                 return new Outcome(ResponseCode.ServFail, [], null, null, new ExtendedError(ExtendedError.NoReachableAuthority, $"no server of {NameText.Format(cut)} answered"));
-            if (Referral(reply, cut, ask) is { } child)
+            // A referral to the name's own zone does not answer a DS question: that would ask the child.
+            if (Referral(reply, cut, ask) is { } child && !(askType == RecordType.DS && child.AsSpan().SequenceEqual(ask)))
             {
                 if (++work.Referrals > options.MaxReferrals)
                     throw new LimitException(TooManyReferrals);

@@ -219,6 +219,42 @@ public sealed class ResolverTests
     }
 
     [Fact]
+    public async Task A_cname_chain_is_limited_as_a_whole_even_when_one_reply_gives_all_of_it()
+    {
+        // c1 -> c2 -> ... -> c12 -> news: twelve CNAMEs in one reply, one more than the eleven allowed.
+        _upstream.Serve(Hierarchy.Cctv, """
+            $ORIGIN cctv.com.
+            @ 600 IN SOA ns1 h 1 1800 900 604800 300
+            @ 600 IN NS ns1
+            ns1 600 IN A 10.0.0.3
+            news 300 IN A 192.0.2.10
+            """ + "\n" + string.Join("\n", Enumerable.Range(1, 12).Select(i => $"c{i} 300 IN CNAME {(i == 12 ? "news" : $"c{i + 1}")}")));
+
+        var eleven = await Resolve("c2.cctv.com.", RecordType.A);
+        Assert.Equal(ResponseCode.NoError, eleven.Rcode);
+        Assert.Equal(12, eleven.Answer.Count);
+
+        var twelve = await Resolve("c1.cctv.com.", RecordType.A);
+        Assert.Equal(ResponseCode.ServFail, twelve.Rcode);
+        Assert.Equal("CNAME/DNAME chain longer than the limit", twelve.Error!.Text);
+    }
+
+    [Fact]
+    public async Task A_ds_question_goes_to_the_parent_zone_even_when_the_child_s_servers_are_known()
+    {
+        // RFC 4035 3.1.4.1: the DS set lives on the parent's side of the cut; the child's servers know nothing of it.
+        await Resolve("news.cctv.com.", RecordType.A);
+        int asked = _upstream.Total;
+
+        var result = await Resolve("cctv.com.", RecordType.DS);
+
+        Assert.Equal(ResponseCode.NoError, result.Rcode);
+        Assert.Empty(result.Answer);
+        Assert.Equal("com.", NameText.Format(result.Soa!.Owner.Span));
+        Assert.Equal([(IPAddress.Parse(Hierarchy.Com), "cctv.com. IN DS")], _upstream.Log.Skip(asked).Select(l => (l.Server, l.Question)));
+    }
+
+    [Fact]
     public async Task A_cname_loop_ends_in_servfail()
     {
         _upstream.Handle(Hierarchy.Cctv, (query, tcp) =>

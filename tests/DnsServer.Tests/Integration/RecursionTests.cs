@@ -105,6 +105,35 @@ public sealed class RecursionTests(LoopbackHierarchy hierarchy) : IClassFixture<
     }
 
     [Fact]
+    public async Task Over_tcp_a_slow_name_does_not_hold_up_the_questions_pipelined_behind_it()
+    {
+        // RFC 7766 6.2.1.1: answers go out as they are ready. The silent.com. question waits out a 1.5 s try;
+        // the two behind it on the same connection are answered first, and its SERVFAIL comes after.
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(_resolver.EndPoint, TestContext.Current.CancellationToken);
+        byte[] pipelined =
+        [
+            .. RawDns.Framed(QueryBytes.Build("www.silent.com.", RecordType.A, id: 1, flags: HeaderFlags.RD)),
+            .. RawDns.Framed(QueryBytes.Build("news.cctv.com.", RecordType.A, id: 2, flags: HeaderFlags.RD)),
+            .. RawDns.Framed(QueryBytes.Build("www.a.shifen.baidu.com.", RecordType.A, id: 3, flags: HeaderFlags.RD)),
+        ];
+        await socket.SendAsync(pipelined, TestContext.Current.CancellationToken);
+
+        var replies = new List<DnsMessage>();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(MessageReader.TryRead(await RawDns.ReadFramedAsync(socket), out var reply, out var error), error);
+            replies.Add(reply);
+        }
+        Assert.Equal([2, 3, 1], replies.Select(r => (int)r.Id));
+        Assert.Equal([ResponseCode.NoError, ResponseCode.NoError, ResponseCode.ServFail], replies.Select(r => r.Rcode));
+
+        // The connection goes on after the answers owed are paid.
+        await socket.SendAsync(RawDns.Framed(QueryBytes.Build("news.cctv.com.", RecordType.A, id: 4, flags: HeaderFlags.RD)), TestContext.Current.CancellationToken);
+        Assert.True(MessageReader.TryRead(await RawDns.ReadFramedAsync(socket), out var again, out _) && again.Id == 4 && again.Answer.Count == 1);
+    }
+
+    [Fact]
     public async Task A_second_question_is_answered_from_the_cache_with_the_ttl_counted_down()
     {
         var first = await Ask("news.cctv.com", QueryType.A);
