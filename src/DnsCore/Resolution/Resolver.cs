@@ -305,21 +305,19 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
     private Outcome Settle(DnsMessage reply, byte[] name, ushort type, byte[] cut, CacheRank rank)
     {
         var sets = Sets(reply.Answer).Where(g => DnsName.IsSubdomainOf(g.Key.Owner, cut))
-            .ToDictionary(g => (Convert.ToHexString(g.Key.Owner), g.Key.Type),
-                g => RRsetData.Create(g.Key.Owner, g.Key.Type, g.Min(r => r.Ttl), g.Select(r => r.Data)));
+            .ToDictionary(g => g.Key, g => RRsetData.Create(g.Key.Owner, g.Key.Type, g.Min(r => r.Ttl), g.Select(r => r.Data)), OwnerTypeComparer.Instance);
         var answer = new List<RRsetData>();
         var current = name;
         if (type == RecordType.ANY)
         {
             // ANY: whatever sets the server gave for the name (RFC 8482 lets it give one), each cached as itself.
-            string owner = Convert.ToHexString(current);
-            var all = sets.Where(s => s.Key.Item1 == owner).Select(s => cache.Store(s.Value, rank)).ToList();
+            var all = sets.Where(s => s.Key.Owner.AsSpan().SequenceEqual(current)).Select(s => cache.Store(s.Value, rank)).ToList();
             if (all.Count > 0)
                 return new Outcome(ResponseCode.NoError, all, null, null, null);
         }
         for (int step = 0; step <= options.MaxRestarts; step++)
         {
-            if (sets.TryGetValue((Convert.ToHexString(current), type), out var data))
+            if (sets.TryGetValue((current, type), out var data))
             {
                 answer.Add(cache.Store(data, rank));
                 return new Outcome(ResponseCode.NoError, answer, null, null, null);
@@ -335,7 +333,7 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
                     return new Outcome(ResponseCode.NoError, answer, null, null, null);
                 current = target;
             }
-            else if (type != RecordType.CNAME && sets.TryGetValue((Convert.ToHexString(current), RecordType.CNAME), out var alias) && alias.Count == 1)
+            else if (type != RecordType.CNAME && sets.TryGetValue((current, RecordType.CNAME), out var alias) && alias.Count == 1)
             {
                 answer.Add(cache.Store(alias, rank));
                 current = DnsName.ToLowerCopy(alias.First.Span);
@@ -365,11 +363,11 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
     }
 
     // The DNAME of the reply at the nearest ancestor of the name, if any.
-    private static RRsetData? DnameAbove(Dictionary<(string, ushort), RRsetData> sets, byte[] name)
+    private static RRsetData? DnameAbove(Dictionary<(byte[] Owner, ushort Type), RRsetData> sets, byte[] name)
     {
         for (int at = 1 + name[0]; at < name.Length; at += 1 + name[at])
         {
-            if (sets.TryGetValue((Convert.ToHexString(name.AsSpan(at)), RecordType.DNAME), out var dname) && dname.Count == 1)
+            if (sets.TryGetValue((name[at..], RecordType.DNAME), out var dname) && dname.Count == 1)
                 return dname;
         }
         return null;
@@ -483,18 +481,18 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
             {
                 Interlocked.Increment(ref _upstreamTimeouts);
                 _servers.TimedOut(server, options.TryTimeout);
-                Report(work, new UpstreamExchange(zone, server, name, type, tcp, elapsed, null, "no reply"));
+                Report(work, zone, server, name, type, tcp, elapsed, null, "no reply");
                 return null;
             }
             if (!MessageReader.TryRead(bytes, out var reply, out string error))
             {
                 Interlocked.Increment(ref _upstreamFailures);
                 _servers.Failed(server, elapsed);
-                Report(work, new UpstreamExchange(zone, server, name, type, tcp, elapsed, null, $"malformed reply: {error}"));
+                Report(work, zone, server, name, type, tcp, elapsed, null, $"malformed reply: {error}");
                 return null;
             }
             _servers.Answered(server, elapsed);
-            Report(work, new UpstreamExchange(zone, server, name, type, tcp, elapsed, reply, null));
+            Report(work, zone, server, name, type, tcp, elapsed, reply, null);
             if (reply.Has(HeaderFlags.TC))
             {
                 if (tcp)
@@ -524,8 +522,12 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
         _servers.Failed(server, TimeSpan.Zero);
     }
 
-    private void Report(Work work, UpstreamExchange exchange)
+    // Made only when someone listens: most resolutions have no trace and no debug log.
+    private void Report(Work work, byte[] zone, IPEndPoint server, byte[] name, ushort type, bool tcp, TimeSpan elapsed, DnsMessage? reply, string? error)
     {
+        if (work.Trace is null && Exchanged is null)
+            return;
+        var exchange = new UpstreamExchange(zone, server, name, type, tcp, elapsed, reply, error);
         work.Trace?.Invoke(exchange);
         Exchanged?.Invoke(exchange);
     }

@@ -31,8 +31,25 @@ public static class UpstreamQuery
         return query;
     }
 
-    /// <summary>A fresh query ID from the operating system's cryptographic generator.</summary>
-    public static ushort NewId() => (ushort)RandomNumberGenerator.GetInt32(0x10000);
+    /// <summary>
+    /// A fresh query ID from the cryptographic generator, drawn 256 bytes at a time per thread: one call into
+    /// the generator per query was a twentieth of the CPU a cache miss took.
+    /// </summary>
+    public static ushort NewId()
+    {
+        var random = t_random ??= new byte[256];
+        if (t_used == 0 || t_used >= random.Length)
+        {
+            RandomNumberGenerator.Fill(random);
+            t_used = 0;
+        }
+        ushort id = BinaryPrimitives.ReadUInt16LittleEndian(random.AsSpan(t_used));
+        t_used += 2;
+        return id;
+    }
+
+    [ThreadStatic] private static byte[]? t_random;
+    [ThreadStatic] private static int t_used;
 
     /// <summary>The name with each letter's case chosen at random (0x20), so a forged reply must guess it too.</summary>
     public static byte[] RandomCase(ReadOnlySpan<byte> name)
