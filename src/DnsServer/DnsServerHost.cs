@@ -217,11 +217,14 @@ public sealed class DnsServerHost : IAsyncDisposable
             var rrl = new ResponseRateLimiter(options.RrlRate, options.RrlSlip, options.RrlWindow, options.RrlExempt);
             Recursion = StartRecursion(options, cookies, faults, log, _snapshots);
             Counters.Recursion = Recursion;
+            Transfers = options.AllowTransfer.Count > 0 ? new ZoneTransferService(new NetworkList(options.AllowTransfer), log) : null;
+            if (Transfers is not null)
+                log.Information("Zone transfers for {Networks}", options.AllowTransfer.Select(n => n.ToString()).ToArray());
             foreach (var (udp, tcp) in bound)
             {
-                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl, cookies, Recursion));
+                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl, cookies, Recursion, Transfers));
                 _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections,
-                    options.TcpMaxPerClient, options.Answer, faults, cookies, Recursion));
+                    options.TcpMaxPerClient, options.Answer, faults, cookies, Recursion, Transfers));
             }
             return;
         }
@@ -229,6 +232,9 @@ public sealed class DnsServerHost : IAsyncDisposable
 
     /// <summary>The resolver for allowed clients; null when nobody may recurse.</summary>
     public RecursionService? Recursion { get; private set; }
+
+    /// <summary>Zone transfers out; null when no client may transfer (all are refused).</summary>
+    public ZoneTransferService? Transfers { get; private set; }
 
     private static RecursionService? StartRecursion(ServerOptions options, ServerCookies cookies, FaultLog faults, ILogger log, SnapshotPublisher snapshots)
     {

@@ -42,6 +42,9 @@ public sealed record ServerOptions
     public byte[]? CookieSecretPrevious { get; init; }
 
     /// <summary>Clients that may recurse; empty: nobody, names outside our zones are REFUSED (never an open resolver by default).</summary>
+    /// <summary>Clients that may transfer our zones (<c>--allow-transfer</c>); none by default.</summary>
+    public IReadOnlyList<IPNetwork> AllowTransfer { get; init; } = [];
+
     public IReadOnlyList<IPNetwork> RecursionAllow { get; init; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
     public IReadOnlyList<IPEndPoint> Forwarders { get; init; } = [];
     public IReadOnlyList<(byte[] Domain, IReadOnlyList<IPEndPoint> Servers)> ForwardZones { get; init; } = [];
@@ -100,6 +103,7 @@ public sealed record ServerOptions
             RecursionAllow = List(precedence, "recursion-allow") is { Length: > 0 } allow
                 ? allow is ["none"] ? [] : allow.Select(a => ParseNetwork(a, "--recursion-allow")).ToArray()
                 : defaults.RecursionAllow,
+            AllowTransfer = List(precedence, "allow-transfer").Select(a => ParseNetwork(a, "--allow-transfer")).ToArray(),
             Forwarders = List(precedence, "forwarder").Select(f => ParseServer(f, "--forwarder")).ToArray(),
             ForwardZones = List(precedence, "forward-zone").Select(ParseForwardZone).ToArray(),
             RootHints = configuration["root-hints"],

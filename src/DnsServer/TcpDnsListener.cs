@@ -32,6 +32,7 @@ public sealed class TcpDnsListener : IAsyncDisposable
     private readonly FaultLog _faults;
     private readonly ServerCookies _cookies;
     private readonly RecursionService? _recursion;
+    private readonly ZoneTransferService? _transfers;
     private readonly TimeSpan _idleTimeout;
     private readonly TcpConnectionTable _table;
     private readonly ArrayPool<byte> _buffers;
@@ -40,8 +41,10 @@ public sealed class TcpDnsListener : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
 
     public TcpDnsListener(Socket listener, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, TimeSpan idleTimeout,
-        int maxConnections, int maxPerClient, AnswerMessage answer, FaultLog faults, ServerCookies cookies, RecursionService? recursion)
+        int maxConnections, int maxPerClient, AnswerMessage answer, FaultLog faults, ServerCookies cookies, RecursionService? recursion,
+        ZoneTransferService? transfers = null)
     {
+        _transfers = transfers;
         _cookies = cookies;
         _recursion = recursion;
         _listener = listener;
@@ -158,6 +161,14 @@ public sealed class TcpDnsListener : IAsyncDisposable
                 int answer = Answer(request.Span[..length], response.Span[2..], context);
                 if (answer < 0)
                     return; // answering failed: counted and logged; the client sees the connection close
+                if (context.LastReason == ResponseReason.Transfer && _transfers is not null)
+                {
+                    // AXFR and IXFR: as many messages as the zone takes, from the snapshot current now.
+                    _counters.Tcp.Count(context, answer, held: true);
+                    await _transfers.AnswerTcpAsync(request.Span[..length].ToArray(), response, _snapshots.Current, context.ClientAddress.ToArray(), replies,
+                        connection.Remote.ToString());
+                    continue;
+                }
                 bool resolved = context.LastNeedsResolution;
                 if (context.LastNeedsRefresh)
                     _recursion!.Refresh(context.Query.Name, context.Query.Type);

@@ -23,15 +23,18 @@ public sealed class UdpDnsListener : IDisposable
     private readonly ResponseRateLimiter _rrl;
     private readonly ServerCookies _cookies;
     private readonly RecursionService? _recursion;
+    private readonly ZoneTransferService? _transfers;
     private readonly List<Thread> _threads = [];
     private volatile bool _stopping;
 
     private readonly bool _batching;
 
     public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, bool batching,
-        AnswerMessage answer, FaultLog faults, ResponseRateLimiter rrl, ServerCookies cookies, RecursionService? recursion)
+        AnswerMessage answer, FaultLog faults, ResponseRateLimiter rrl, ServerCookies cookies, RecursionService? recursion,
+        ZoneTransferService? transfers = null)
     {
         _recursion = recursion;
+        _transfers = transfers;
         _cookies = cookies;
         _rrl = rrl;
         _answer = answer;
@@ -182,7 +185,11 @@ public sealed class UdpDnsListener : IDisposable
         try
         {
             context.SetClient(sender);
-            return _answer(request, response, _snapshots.Current, context, null);
+            var snapshot = _snapshots.Current;
+            int length = _answer(request, response, snapshot, context, null);
+            if (context.LastReason == ResponseReason.Transfer && _transfers is not null)
+                return _transfers.AnswerUdp(request, response[..ResponseWriter.UdpLimit(context.Query)], snapshot, context.ClientAddress);
+            return length;
         }
         catch (Exception e)
         {

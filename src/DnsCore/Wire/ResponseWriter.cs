@@ -108,19 +108,20 @@ public static class ResponseWriter
     private static int WriteEntry(in SectionEntry entry, ref MessageWriter writer)
     {
         foreach (var rdata in entry.Records)
-            WriteRecord(in entry, rdata, ref writer);
+            WriteRecord(ref writer, entry.Owner.Span, entry.Type, entry.Ttl, rdata);
         return entry.Records.Count;
     }
 
-    private static void WriteRecord(in SectionEntry entry, ReadOnlySpan<byte> rdata, ref MessageWriter writer)
+    /// <summary>One record of class IN, its owner (and names in its data where RFC 3597 allows) compressed.</summary>
+    internal static void WriteRecord(ref MessageWriter writer, ReadOnlySpan<byte> owner, ushort type, uint ttl, ReadOnlySpan<byte> rdata)
     {
-        writer.WriteName(entry.Owner.Span, compress: true);
-        writer.WriteU16(entry.Type);
+        writer.WriteName(owner, compress: true);
+        writer.WriteU16(type);
         writer.WriteU16(DnsClass.IN);
-        writer.WriteU32(entry.Ttl);
+        writer.WriteU32(ttl);
         int lengthAt = writer.Position;
         writer.WriteU16(0);
-        RdataCodec.WriteToMessage(entry.Type, rdata, ref writer);
+        RdataCodec.WriteToMessage(type, rdata, ref writer);
         if (!writer.Overflowed)
             writer.PatchU16(lengthAt, (ushort)(writer.Position - lengthAt - 2));
     }

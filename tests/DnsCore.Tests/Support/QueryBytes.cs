@@ -33,6 +33,22 @@ public static class QueryBytes
         return [.. message];
     }
 
+    /// <summary>An IXFR query for <paramref name="zone"/> with the client's SOA, of <paramref name="serial"/>, in the authority section (RFC 1995 3).</summary>
+    public static byte[] Ixfr(string zone, uint serial, ushort id = 0x1234)
+    {
+        var message = new List<byte>(Build(zone, RecordType.IXFR, id));
+        message[9] = 1; // NSCOUNT
+        message.AddRange([0xC0, 12]); // the zone's name, as in the question
+        AddU16(message, RecordType.SOA);
+        AddU16(message, DnsClass.IN);
+        message.AddRange([0, 0, 0, 0]);
+        AddU16(message, 22);
+        message.AddRange([0, 0]); // MNAME and RNAME: the root
+        message.AddRange([(byte)(serial >> 24), (byte)(serial >> 16), (byte)(serial >> 8), (byte)serial]);
+        message.AddRange(new byte[16]);
+        return [.. message];
+    }
+
     private static void AddU16(List<byte> message, ushort value)
     {
         Span<byte> two = stackalloc byte[2];
