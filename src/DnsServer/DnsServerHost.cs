@@ -90,6 +90,13 @@ public sealed class DnsServerHost : IAsyncDisposable
                 listener.Start();
             foreach (var listener in host._tcp)
                 listener.Start();
+            if (options.Notify.Count > 0)
+            {
+                // Secondaries hear of every zone at start (a primary restarted may hold newer serials) and of each change.
+                host.Notify = new NotifyService(options.Notify, new SocketUpstream(), log);
+                snapshots.Published += host.Notify.Published;
+                host.Notify.Published(Zones.ZoneSnapshot.Empty, snapshots.Current);
+            }
             var current = snapshots.Current;
             log.Information("MiniDns serving {Zones} zones, {Records} records from {Database} on {Addresses} port {Port} (UDP and TCP); control socket {Control}",
                 current.Zones.Count, current.RecordCount, store.Path, options.Listen.Select(a => a.ToString()).ToArray(), host.Port, host.ControlPath);
@@ -295,9 +302,14 @@ public sealed class DnsServerHost : IAsyncDisposable
         }
     }
 
+    /// <summary>NOTIFY out; null without <c>--notify</c>.</summary>
+    public NotifyService? Notify { get; private set; }
+
     public async ValueTask DisposeAsync()
     {
         _metrics?.Dispose();
+        if (Notify is not null)
+            await Notify.DisposeAsync();
         if (_control is not null)
             await _control.DisposeAsync();
         foreach (var listener in _udp)

@@ -45,6 +45,9 @@ public sealed record ServerOptions
     /// <summary>Clients that may transfer our zones (<c>--allow-transfer</c>); none by default.</summary>
     public IReadOnlyList<IPNetwork> AllowTransfer { get; init; } = [];
 
+    /// <summary>Secondaries to NOTIFY (<c>--notify</c>): of every zone, or of one (Zone set).</summary>
+    public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
+
     public IReadOnlyList<IPNetwork> RecursionAllow { get; init; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
     public IReadOnlyList<IPEndPoint> Forwarders { get; init; } = [];
     public IReadOnlyList<(byte[] Domain, IReadOnlyList<IPEndPoint> Servers)> ForwardZones { get; init; } = [];
@@ -104,6 +107,7 @@ public sealed record ServerOptions
                 ? allow is ["none"] ? [] : allow.Select(a => ParseNetwork(a, "--recursion-allow")).ToArray()
                 : defaults.RecursionAllow,
             AllowTransfer = List(precedence, "allow-transfer").Select(a => ParseNetwork(a, "--allow-transfer")).ToArray(),
+            Notify = List(precedence, "notify").SelectMany(ParseNotify).ToArray(),
             Forwarders = List(precedence, "forwarder").Select(f => ParseServer(f, "--forwarder")).ToArray(),
             ForwardZones = List(precedence, "forward-zone").Select(ParseForwardZone).ToArray(),
             RootHints = configuration["root-hints"],
@@ -213,16 +217,33 @@ public sealed record ServerOptions
     }
 
     // DOMAIN=IP[:PORT][,IP[:PORT]…]
-    private static (byte[] Domain, IReadOnlyList<IPEndPoint> Servers) ParseForwardZone(string text)
+    private static (byte[] Domain, IReadOnlyList<IPEndPoint> Servers) ParseForwardZone(string text) =>
+        ParseDomainServers(text, "--forward-zone") is ({ } domain, var servers)
+            ? (domain, servers)
+            : throw new ArgumentException($"--forward-zone: '{text}' is not DOMAIN=IP[:PORT][,IP…]");
+
+    // [ZONE=]IP[:PORT][,IP[:PORT]…]
+    private static IEnumerable<(byte[]? Zone, IPEndPoint Server)> ParseNotify(string text)
+    {
+        var (zone, servers) = ParseDomainServers(text, "--notify");
+        return servers.Select(server => (zone, server));
+    }
+
+    private static (byte[]? Domain, IReadOnlyList<IPEndPoint> Servers) ParseDomainServers(string text, string option)
     {
         int equals = text.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0 || equals == text.Length - 1)
-            throw new ArgumentException($"--forward-zone: '{text}' is not DOMAIN=IP[:PORT][,IP…]");
-        string domain = text[..equals];
-        if (!NameText.TryParse(domain.EndsWith('.') ? domain : domain + ".", [], out var name, out var error))
-            throw new ArgumentException($"--forward-zone: '{domain}' is not a domain name: {error}");
-        var servers = text[(equals + 1)..].Split(',').Select(s => ParseServer(s.Trim(), "--forward-zone")).ToArray();
-        return (DnsName.ToLowerCopy(name), servers);
+        if (equals == 0 || equals == text.Length - 1)
+            throw new ArgumentException($"{option}: '{text}' names no domain or no server");
+        byte[]? domain = null;
+        if (equals > 0)
+        {
+            string given = text[..equals];
+            if (!NameText.TryParse(given.EndsWith('.') ? given : given + ".", [], out var name, out var error))
+                throw new ArgumentException($"{option}: '{given}' is not a domain name: {error}");
+            domain = DnsName.ToLowerCopy(name);
+        }
+        var servers = text[(equals + 1)..].Split(',').Select(s => ParseServer(s.Trim(), option)).ToArray();
+        return (domain, servers);
     }
 
     private static bool ParseSwitch(IConfiguration configuration, string key, bool fallback) => configuration[key] switch

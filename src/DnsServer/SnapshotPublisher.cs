@@ -33,6 +33,9 @@ public sealed class SnapshotPublisher : IAsyncDisposable
 
     public ZoneSnapshot Current => _current;
 
+    /// <summary>After each new snapshot serves, with the one it replaced (on the reload thread: handlers must be quick).</summary>
+    public event Action<ZoneSnapshot, ZoneSnapshot>? Published;
+
     /// <summary>When the snapshot that serves was published.</summary>
     public DateTime PublishedUtc { get; private set; }
 
@@ -104,6 +107,7 @@ public sealed class SnapshotPublisher : IAsyncDisposable
             }
             _current = next;
             PublishedUtc = DateTime.UtcNow;
+            Published?.Invoke(current, next);
             // The old zone and the rebuild's scratch are large objects, which only a full collection frees:
             // start one now, in the background, so they are reused by the next edit rather than piling up
             // (200,000 names, 30 edits: 300 to 90 MB resident) and without the long pauses of a blocking one.

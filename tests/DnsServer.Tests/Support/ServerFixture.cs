@@ -34,6 +34,8 @@ public class ServerFixture : IAsyncLifetime
     public string? RootHints { get; init; }
     public int UpstreamPort { get; init; } = 53;
     public int ResolvingAtOnce { get; init; } = RecursionService.MaxInFlight;
+    public IReadOnlyList<IPNetwork> AllowTransfer { get; init; } = [];
+    public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
 
     /// <summary>Debug on (one line per query), logged nowhere: the code that formats the lines runs.</summary>
     public bool DebugLog { get; init; }
@@ -66,6 +68,8 @@ public class ServerFixture : IAsyncLifetime
             RootHints = RootHints,
             UpstreamPort = UpstreamPort,
             ResolvingAtOnce = ResolvingAtOnce,
+            AllowTransfer = AllowTransfer,
+            Notify = Notify,
         }, DebugLog ? new LoggerConfiguration().MinimumLevel.Debug().CreateLogger() : new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;
     }

@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using MiniDns.Wire;
+using MiniDns.Zones;
+
+namespace MiniDns.Transfer;
+
+/// <summary>
+/// NOTIFY (RFC 1996): the message a primary sends its secondaries when a zone changed, and the check that
+/// a reply acknowledges it.
+/// </summary>
+public static class NotifyMessage
+{
+    public const ushort Opcode = 4 << 11;
+
+    /// <summary>NOTIFY for the zone, AA set, with its SOA in the answer section (RFC 1996 3.7) so a secondary may skip its SOA query.</summary>
+    public static byte[] Build(ushort id, Zone zone)
+    {
+        var soa = zone.Soa.Records[0];
+        var origin = zone.Origin;
+        var message = new byte[HeaderFlags.HeaderLength + origin.Length + 4 + 2 + 10 + soa.Length];
+        var span = message.AsSpan();
+        BinaryPrimitives.WriteUInt16BigEndian(span, id);
+        BinaryPrimitives.WriteUInt16BigEndian(span[2..], Opcode | HeaderFlags.AA);
+        BinaryPrimitives.WriteUInt16BigEndian(span[4..], 1);
+        BinaryPrimitives.WriteUInt16BigEndian(span[6..], 1);
+        int at = HeaderFlags.HeaderLength;
+        origin.CopyTo(span[at..]);
+        at += origin.Length;
+        BinaryPrimitives.WriteUInt16BigEndian(span[at..], RecordType.SOA);
+        BinaryPrimitives.WriteUInt16BigEndian(span[(at + 2)..], DnsClass.IN);
+        at += 4;
+        BinaryPrimitives.WriteUInt16BigEndian(span[at..], 0xC000 | HeaderFlags.HeaderLength); // the zone's name, as in the question
+        BinaryPrimitives.WriteUInt16BigEndian(span[(at + 2)..], RecordType.SOA);
+        BinaryPrimitives.WriteUInt16BigEndian(span[(at + 4)..], DnsClass.IN);
+        BinaryPrimitives.WriteUInt32BigEndian(span[(at + 6)..], zone.Soa.Ttl);
+        BinaryPrimitives.WriteUInt16BigEndian(span[(at + 10)..], (ushort)soa.Length);
+        soa.CopyTo(span[(at + 12)..]);
+        return message;
+    }
+
+    /// <summary>The reply's rcode when it answers our NOTIFY (QR, opcode NOTIFY, our ID, our zone), else null.</summary>
+    public static ResponseCode? Acknowledgement(ReadOnlySpan<byte> reply, ushort id, ReadOnlySpan<byte> zone)
+    {
+        if (!MessageReader.TryRead(reply, out var message, out _) || message.Id != id || !message.Has(HeaderFlags.QR)
+            || (message.Flags & HeaderFlags.OpcodeMask) != Opcode)
+            return null;
+        // RFC 1996 4.7: the reply echoes the question; an empty one (some servers) is taken as it stands.
+        if (message.Questions is [var question] && !DnsName.EqualsIgnoreCase(question.Name, zone))
+            return null;
+        return message.Rcode;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using MiniDns.Resolution;
+using MiniDns.Transfer;
+using MiniDns.Wire;
+using MiniDns.Zones;
+using Serilog;
+
+namespace MiniDns.Server;
+
+/// <summary>
+/// NOTIFY out (RFC 1996): once at start and after every change of a zone's serial, each of its secondaries
+/// (<c>--notify</c>) is told, over UDP from a fresh port, and told again after 1, 2, 4 and 8 s until it
+/// acknowledges; a newer change replaces a notify still waiting. At most 20 NOTIFYs leave a second (BIND's
+/// notify-rate), so a store of thousands of zones does not flood its secondaries.
+/// </summary>
+public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> targets, IUpstream upstream, ILogger log) : IAsyncDisposable
+{
+    private const int Attempts = 5;
+    private const int PerSecond = 20;
+    private static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(1);
+
+    private sealed record Pending(uint Serial, CancellationTokenSource Cancel)
+    {
+        public Task Done { get; set; } = Task.CompletedTask;
+    }
+
+    /// <summary>The last NOTIFY of a zone to one secondary, for <c>minidns zone status</c>.</summary>
+    public sealed record Status(IPEndPoint Server, uint Serial, DateTime SentUtc, bool Acknowledged, string? Problem);
+
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<(string Zone, IPEndPoint Server), Pending> _pending = new();
+    private readonly ConcurrentDictionary<(string Zone, IPEndPoint Server), Status> _status = new();
+    private readonly Lock _rate = new();
+    private long _nextSend;
+    private long _sent, _acknowledged, _failed;
+
+    public long Sent => Interlocked.Read(ref _sent);
+    public long Acknowledged => Interlocked.Read(ref _acknowledged);
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>What the zone's secondaries were last told and said.</summary>
+    public IReadOnlyList<Status> StatusOf(ReadOnlySpan<byte> zone)
+    {
+        string name = NameText.Format(zone);
+        return [.. _status.Where(s => s.Key.Zone == name).Select(s => s.Value).OrderBy(s => s.Server.ToString(), StringComparer.Ordinal)];
+    }
+
+    /// <summary>A new snapshot serves: every zone that is new or has another serial is notified.</summary>
+    public void Published(ZoneSnapshot previous, ZoneSnapshot next)
+    {
+        if (_stop.IsCancellationRequested)
+            return;
+        foreach (var zone in next.Zones)
+        {
+            if (previous.FindZone(zone.Origin) is { } old && old.Origin.AsSpan().SequenceEqual(zone.Origin) && old.Serial == zone.Serial)
+                continue;
+            foreach (var (only, server) in targets)
+            {
+                if (only is null || only.AsSpan().SequenceEqual(zone.Origin))
+                    Start(zone, server);
+            }
+        }
+    }
+
+    private void Start(Zone zone, IPEndPoint server)
+    {
+        var key = (NameText.Format(zone.Origin), server);
+        var pending = new Pending(zone.Serial, CancellationTokenSource.CreateLinkedTokenSource(_stop.Token));
+        // Called from the one thread that publishes snapshots, so the replace below does not race itself.
+        if (_pending.TryGetValue(key, out var older))
+        {
+            try
+            {
+                older.Cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It ended meanwhile.
+            }
+        }
+        _pending[key] = pending;
+        pending.Done = Task.Run(() => NotifyAsync(zone, server, key, pending));
+    }
+
+    private async Task NotifyAsync(Zone zone, IPEndPoint server, (string Zone, IPEndPoint Server) key, Pending pending)
+    {
+        var cancel = pending.Cancel.Token;
+        var wait = FirstWait;
+        try
+        {
+            for (int attempt = 1; attempt <= Attempts; attempt++, wait *= 2)
+            {
+                await WaitTurnAsync(cancel);
+                ushort id = UpstreamQuery.NewId();
+                Interlocked.Increment(ref _sent);
+                var tried = Stopwatch.StartNew();
+                var reply = await upstream.ExchangeAsync(server, NotifyMessage.Build(id, zone), tcp: false, wait,
+                    bytes => NotifyMessage.Acknowledgement(bytes, id, zone.Origin) is not null, cancel);
+                if (reply is null)
+                {
+                    // Unreachable ends a try at once (ICMP): the back-off still runs its course.
+                    if (tried.Elapsed < wait)
+                        await Task.Delay(wait - tried.Elapsed, cancel);
+                    continue;
+                }
+                var rcode = NotifyMessage.Acknowledgement(reply, id, zone.Origin)!.Value;
+                bool acknowledged = rcode == ResponseCode.NoError;
+                Interlocked.Increment(ref acknowledged ? ref _acknowledged : ref _failed);
+                _status[key] = new Status(server, pending.Serial, DateTime.UtcNow, acknowledged, acknowledged ? null : $"answered {rcode}");
+                if (acknowledged)
+                    log.Information("NOTIFY of {Zone} serial {Serial} to {Server} acknowledged", key.Zone, pending.Serial, server.ToString());
+                else
+                    log.Warning("NOTIFY of {Zone} serial {Serial} to {Server} answered {Rcode}", key.Zone, pending.Serial, server.ToString(), rcode);
+                return;
+            }
+            Interlocked.Increment(ref _failed);
+            _status[key] = new Status(server, pending.Serial, DateTime.UtcNow, false, $"no answer to {Attempts} tries");
+            log.Warning("NOTIFY of {Zone} serial {Serial} to {Server}: no answer to {Attempts} tries", key.Zone, pending.Serial, server.ToString(), Attempts);
+        }
+        catch (OperationCanceledException)
+        {
+            // A newer serial replaced it, or the server is stopping.
+        }
+        finally
+        {
+            _pending.TryRemove(new KeyValuePair<(string, IPEndPoint), Pending>(key, pending));
+            pending.Cancel.Dispose();
+        }
+    }
+
+    // Spaces NOTIFYs 1/20 s apart, over all zones and secondaries.
+    private async Task WaitTurnAsync(CancellationToken cancel)
+    {
+        TimeSpan wait;
+        lock (_rate)
+        {
+            long now = Stopwatch.GetTimestamp();
+            long slot = Math.Max(now, _nextSend);
+            _nextSend = slot + Stopwatch.Frequency / PerSecond;
+            wait = Stopwatch.GetElapsedTime(now, slot);
+        }
+        if (wait > TimeSpan.Zero)
+            await Task.Delay(wait, cancel);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_pending.Values.Select(p => p.Done));
+        _stop.Dispose();
+    }
+}
