@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MiniDns.Tests.Support;
+using MiniDns.Wire;
+
+namespace MiniDns.Tests.EndToEnd;
+
+/// <summary>
+/// Unmodified NSD and Knot as secondaries of a MiniDns primary (the binary users run, JIT and native), on
+/// loopback: each transfers the zone at start, and a record added with <c>minidns</c> is answered by both
+/// within 2 s, through NOTIFY and a transfer.
+/// </summary>
+public sealed class SecondaryInteropTests
+{
+    public enum Build
+    {
+        Jit,
+        Native,
+    }
+
+    [Theory]
+    [InlineData(Build.Jit)]
+    [InlineData(Build.Native)]
+    public async Task Nsd_and_knot_secondaries_answer_a_record_added_with_minidns_within_two_seconds(Build build)
+    {
+        string nsd = Interop.RequireTool("nsd", "nsd");
+        string knotd = Interop.RequireTool("knotd", "knot");
+        var cancel = TestContext.Current.CancellationToken;
+        using var folder = new TempFolder();
+        var nsdAt = new IPEndPoint(IPAddress.Parse("127.0.0.31"), FreePortOn("127.0.0.31"));
+        var knotAt = new IPEndPoint(IPAddress.Parse("127.0.0.32"), FreePortOn("127.0.0.32"));
+        string database = folder.File("primary.db");
+        string[] options = ["--allow-transfer", "127.0.0.0/8", "--notify", $"cctv.com={nsdAt}", "--notify", $"cctv.com={knotAt}"];
+        string cli;
+        ServerProcess primary;
+        if (build == Build.Native)
+        {
+            var (server, nativeCli) = await NativeBinaries.GetAsync();
+            primary = await ServerProcess.StartNativeAsync(server, database, Repository.ZonesFolder, options);
+            cli = nativeCli;
+        }
+        else
+        {
+            primary = await ServerProcess.StartAsync(database, Repository.ZonesFolder, options);
+            cli = $"dotnet '{Path.Combine(AppContext.BaseDirectory, "minidns.dll")}'";
+        }
+        await using var _ = primary;
+        var primaryAt = new IPEndPoint(IPAddress.Loopback, primary.Port);
+        var secondaries = new List<Process>();
+        try
+        {
+            secondaries.Add(StartNsd(nsd, folder, nsdAt, primaryAt));
+            secondaries.Add(StartKnot(knotd, folder, knotAt, primaryAt));
+            uint serial = await SerialAsync(primaryAt);
+            foreach (var secondary in (IPEndPoint[])[nsdAt, knotAt])
+                await WaitForAsync(() => SerialAsync(secondary), s => s == serial, $"{secondary} to transfer serial {serial}", secondaries, primary);
+
+            var added = await ProcessRunner.RunAsync("bash", ["-c", $"{cli} --db '{database}' record add probe.cctv.com A 192.0.2.222"]);
+            Assert.True(added.ExitCode == 0, added.Error);
+            var edited = Stopwatch.StartNew();
+            foreach (var secondary in (IPEndPoint[])[nsdAt, knotAt])
+                await WaitForAsync(() => AddressAsync(secondary, "probe.cctv.com."), a => a == "192.0.2.222", $"{secondary} to answer the new record", secondaries, primary);
+            Assert.True(edited.Elapsed < TimeSpan.FromSeconds(2), $"the secondaries answered {edited.Elapsed.TotalMilliseconds:0} ms after the edit\n{primary.Output}");
+            Assert.Contains("NOTIFY of cctv.com.", primary.Output);
+        }
+        finally
+        {
+            foreach (var secondary in secondaries)
+            {
+                if (!secondary.HasExited)
+                    secondary.Kill(entireProcessTree: true);
+                await secondary.WaitForExitAsync(cancel);
+                secondary.Dispose();
+            }
+        }
+    }
+
+    private static Process StartNsd(string nsd, TempFolder folder, IPEndPoint at, IPEndPoint primary)
+    {
+        string dir = Directory.CreateDirectory(folder.File("nsd")).FullName;
+        File.WriteAllText(Path.Combine(dir, "nsd.conf"), $"""
+            server:
+                ip-address: {at.Address}@{at.Port}
+                username: ""
+                chroot: ""
+                zonesdir: "{dir}"
+                zonelistfile: "{dir}/zone.list"
+                database: ""
+                xfrdfile: "{dir}/xfrd.state"
+                xfrdir: "{dir}"
+                pidfile: "{dir}/nsd.pid"
+                logfile: "{dir}/nsd.log"
+                server-count: 1
+            remote-control:
+                control-enable: no
+            zone:
+                name: "cctv.com"
+                zonefile: "cctv.com.zone"
+                request-xfr: {primary.Address}@{primary.Port} NOKEY
+                allow-notify: {primary.Address} NOKEY
+            """);
+        return Start(nsd, ["-d", "-c", Path.Combine(dir, "nsd.conf")]);
+    }
+
+    private static Process StartKnot(string knotd, TempFolder folder, IPEndPoint at, IPEndPoint primary)
+    {
+        string dir = Directory.CreateDirectory(folder.File("knot")).FullName;
+        File.WriteAllText(Path.Combine(dir, "knot.conf"), $"""
+            server:
+                listen: {at.Address}@{at.Port}
+                rundir: {dir}
+            log:
+              - target: {dir}/knot.log
+                any: info
+            database:
+                storage: {dir}
+            remote:
+              - id: primary
+                address: {primary.Address}@{primary.Port}
+            acl:
+              - id: notify_from_primary
+                address: {primary.Address}
+                action: notify
+            template:
+              - id: default
+                storage: {dir}
+            zone:
+              - domain: cctv.com
+                master: primary
+                acl: notify_from_primary
+            """);
+        return Start(knotd, ["-c", Path.Combine(dir, "knot.conf")]);
+    }
+
+    private static Process Start(string program, string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitForAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, List<Process> secondaries, ServerProcess primary)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        T last = default!;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await probe();
+                if (done(last))
+                    return;
+            }
+            catch (Exception e) when (e is TimeoutException or SocketException or OperationCanceledException or IOException)
+            {
+                // Not listening yet.
+            }
+            Assert.All(secondaries, s => Assert.False(s.HasExited, $"a secondary exited with {(s.HasExited ? s.ExitCode : 0)}"));
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        Assert.Fail($"waited 20 s for {what}; last saw {last}\n{primary.Output}");
+    }
+
+    private static async Task<uint> SerialAsync(IPEndPoint server)
+    {
+        var reply = await RawDns.UdpAsync(server, QueryBytes.Build("cctv.com.", RecordType.SOA));
+        Assert.True(MessageReader.TryRead(reply, out var message, out var error), error);
+        return message.Answer is [{ Type: RecordType.SOA } soa] ? Zones.SoaSerial.Read(soa.Data) : 0;
+    }
+
+    private static async Task<string> AddressAsync(IPEndPoint server, string name)
+    {
+        var reply = await RawDns.UdpAsync(server, QueryBytes.Build(name, RecordType.A));
+        Assert.True(MessageReader.TryRead(reply, out var message, out var error), error);
+        return message.Answer.FirstOrDefault(r => r.Type == RecordType.A) is { } a ? new IPAddress(a.Data).ToString() : message.Rcode.ToString();
+    }
+
+    private static int FreePortOn(string address)
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        probe.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}
