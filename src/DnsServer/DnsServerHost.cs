@@ -224,7 +224,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             var rrl = new ResponseRateLimiter(options.RrlRate, options.RrlSlip, options.RrlWindow, options.RrlExempt);
             Recursion = StartRecursion(options, cookies, faults, log, _snapshots);
             Counters.Recursion = Recursion;
-            Transfers = options.AllowTransfer.Count > 0 ? new ZoneTransferService(new NetworkList(options.AllowTransfer), log) : null;
+            Transfers = options.AllowTransfer.Count > 0 ? new ZoneTransferService(new NetworkList(options.AllowTransfer), _store, log) : null;
             if (Transfers is not null)
                 log.Information("Zone transfers for {Networks}", options.AllowTransfer.Select(n => n.ToString()).ToArray());
             foreach (var (udp, tcp) in bound)
@@ -301,6 +301,9 @@ public sealed class DnsServerHost : IAsyncDisposable
             tcp.Dispose();
         }
     }
+
+    /// <summary>TCP connections open now, over all listeners.</summary>
+    public int OpenTcpConnections => _tcp.Sum(listener => listener.OpenConnections);
 
     /// <summary>NOTIFY out; null without <c>--notify</c>.</summary>
     public NotifyService? Notify { get; private set; }

@@ -90,9 +90,10 @@ public sealed class RecursionService
     /// only its request until the answer comes (the state to write the response is made then), and at most
     /// <see cref="MaxWaiting"/> wait at once: found by attack, 25,000 a second asking one name that takes 9 s
     /// held 3 GB. Past the bound the request is dropped, or, over TCP (<paramref name="failWhenBusy"/>), where a
-    /// client does not ask again, answered SERVFAIL.
+    /// client does not ask again, answered SERVFAIL. <paramref name="cancel"/>: the client is gone (its TCP
+    /// connection closed or the server stops), and waiting ends.
     /// </summary>
-    public async Task<byte[]?> AnswerAsync(byte[] request, byte[] clientAddress, int? maxResponse, bool failWhenBusy = false)
+    public async Task<byte[]?> AnswerAsync(byte[] request, byte[] clientAddress, int? maxResponse, bool failWhenBusy = false, CancellationToken cancel = default)
     {
         var query = new DnsQuery();
         if (QueryReader.Read(request, query) != QueryParseResult.Ok)
@@ -114,7 +115,8 @@ public sealed class RecursionService
         {
             try
             {
-                answer = await resolving;
+                // The client may stop waiting (a TCP connection closed); the resolution goes on for the others.
+                answer = await resolving.WaitAsync(cancel);
             }
             finally
             {

@@ -218,7 +218,7 @@ public sealed record ServerOptions
 
     // DOMAIN=IP[:PORT][,IP[:PORT]…]
     private static (byte[] Domain, IReadOnlyList<IPEndPoint> Servers) ParseForwardZone(string text) =>
-        ParseDomainServers(text, "--forward-zone") is ({ } domain, var servers)
+        text.Contains('=', StringComparison.Ordinal) && ParseDomainServers(text, "--forward-zone") is ({ } domain, var servers)
             ? (domain, servers)
             : throw new ArgumentException($"--forward-zone: '{text}' is not DOMAIN=IP[:PORT][,IP…]");
 

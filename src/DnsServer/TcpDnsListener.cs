@@ -176,9 +176,10 @@ public sealed class TcpDnsListener : IAsyncDisposable
                 _counters.Tcp.Count(context, answer, held: resolved);
                 if (resolved)
                 {
-                    await replies.RoomAsync();
+                    // Waiting for room ends, as the answers owed do, when the connection closes or the server stops.
+                    await WaitForRoomAsync(replies.RoomAsync(), connection);
                     replies.Owe();
-                    _ = ResolveThenSendAsync(request.Span[..length].ToArray(), context.ClientAddress.ToArray(), replies);
+                    _ = ResolveThenSendAsync(request.Span[..length].ToArray(), context.ClientAddress.ToArray(), replies, connection.Timer.Token);
                     continue;
                 }
                 if (answer == 0)
@@ -207,8 +208,10 @@ public sealed class TcpDnsListener : IAsyncDisposable
         }
         finally
         {
-            // The resolutions still owed end within their own timeout; the connection closes after them,
-            // so none writes to a closed socket's clock.
+            // Whatever ended the loop (a clean end of input waited for its answers already), answers still
+            // owed are given up at once: their waits end with the connection's clock, and the connection
+            // closes after them, so none writes to a disposed one.
+            connection.Timer.Cancel();
             await replies.DrainAsync();
             _table.Remove(connection);
             connection.Dispose();
@@ -216,13 +219,43 @@ public sealed class TcpDnsListener : IAsyncDisposable
         }
     }
 
+    // While it waits for room the loop reads nothing, so it looks twice a second for a client that reset the
+    // connection (found by attack: such a connection held its descriptor until every owed answer ended). A
+    // client that only half-closed is still answered.
+    private static async Task WaitForRoomAsync(Task room, TcpConnection connection)
+    {
+        var closed = connection.Timer.Token;
+        while (!room.IsCompleted && !closed.IsCancellationRequested)
+        {
+            await Task.WhenAny(room, Task.Delay(RoomCheck, closed));
+            if (!room.IsCompleted && WasReset(connection.Socket))
+                connection.Timer.Cancel();
+        }
+        await room.WaitAsync(closed);
+    }
+
+    private static readonly TimeSpan RoomCheck = TimeSpan.FromMilliseconds(500);
+
+    // The socket's pending error (SO_ERROR): ECONNRESET once the client reset it.
+    private static bool WasReset(Socket socket)
+    {
+        try
+        {
+            return socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
     // One question the resolver answers later: its answer goes out when it comes, between any others.
-    private async Task ResolveThenSendAsync(byte[] request, byte[] clientAddress, TcpReplies replies)
+    private async Task ResolveThenSendAsync(byte[] request, byte[] clientAddress, TcpReplies replies, CancellationToken closed)
     {
         try
         {
             // The answer may be as large as a message; past the bounds of waiting clients it is SERVFAIL at once.
-            if (await _recursion!.AnswerAsync(request, clientAddress, MessageSpace, failWhenBusy: true) is not { } reply)
+            if (await _recursion!.AnswerAsync(request, clientAddress, MessageSpace, failWhenBusy: true, closed) is not { } reply)
                 return;
             var framed = new byte[2 + reply.Length];
             BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)reply.Length);

@@ -10,12 +10,13 @@ namespace MiniDns.Server;
 
 /// <summary>
 /// Zone transfers out, to the clients in <c>--allow-transfer</c> (none by default: REFUSED, as before).
-/// Over TCP, AXFR and IXFR get the whole zone from the snapshot current when asked (IXFR from a client that
-/// is current: our SOA alone). Over UDP, AXFR is NOTIMP, as NSD and Knot answer it, and IXFR gets our SOA
+/// Over TCP, AXFR gets the whole zone from the snapshot current when asked; IXFR the differences from the
+/// client's serial out of the journal, our SOA alone when the client is current, or the whole zone when the
+/// journal does not reach back to its serial. Over UDP, AXFR is NOTIMP, as NSD and Knot answer it, and IXFR gets our SOA
 /// when the client is current, else an empty TC=1 reply that sends it to TCP (RFC 1995 2). A zone we do not
 /// serve is NOTAUTH for an allowed client; everyone else hears REFUSED whether we serve it or not.
 /// </summary>
-public sealed class ZoneTransferService(NetworkList allowed, ILogger log)
+public sealed class ZoneTransferService(NetworkList allowed, Storage.ZoneStore store, ILogger log)
 {
     private long _transfers, _refused;
 
@@ -33,7 +34,7 @@ public sealed class ZoneTransferService(NetworkList allowed, ILogger log)
             return transfer.WriteEmpty(response, ResponseCode.NotImp);
         if (!transfer.IsCurrent(zone))
             return transfer.WriteEmpty(response, ResponseCode.NoError, truncated: true);
-        int length = transfer.Writer(zone).WriteNext(response);
+        int length = transfer.Writer(zone, () => [], out _).WriteNext(response);
         return length > 0 ? length : transfer.WriteEmpty(response, ResponseCode.NoError, truncated: true);
     }
 
@@ -55,7 +56,7 @@ public sealed class ZoneTransferService(NetworkList allowed, ILogger log)
             return;
         }
         var clock = Stopwatch.StartNew();
-        var writer = transfer.Writer(zone);
+        var writer = transfer.Writer(zone, () => store.ReadJournal(zone.Origin), out string kind);
         while (true)
         {
             int length = writer.WriteNext(buffer.Span[2..]);
@@ -70,8 +71,8 @@ public sealed class ZoneTransferService(NetworkList allowed, ILogger log)
             await SendAsync(buffer, length, replies);
         }
         Interlocked.Increment(ref _transfers);
-        log.Information("{Type} of {Zone} serial {Serial} to {Client}: {Records} records in {Messages} messages, {Elapsed:0} ms",
-            RecordType.ToText(transfer.Type), NameText.Format(zone.Origin), zone.Serial, client, writer.Records, writer.Messages, clock.Elapsed.TotalMilliseconds);
+        log.Information("{Type} of {Zone} serial {Serial} to {Client} ({Kind}): {Records} records in {Messages} messages, {Elapsed:0} ms",
+            RecordType.ToText(transfer.Type), NameText.Format(zone.Origin), zone.Serial, client, kind, writer.Records, writer.Messages, clock.Elapsed.TotalMilliseconds);
     }
 
     // The zone to transfer, or null when the answer is a refusal.

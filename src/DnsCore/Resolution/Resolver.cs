@@ -137,9 +137,9 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
                 answer.Add(alias);
                 next = DnsName.ToLowerCopy(alias.First.Span);
             }
-            else if (!work.Refresh && type != RecordType.DNAME && CachedDname(name) is { } dname)
+            else if (!work.Refresh && CachedDname(name) is { } dname)
             {
-                answer.Add(dname);
+                AddOnce(answer, dname);
                 if (Redirect(name, dname, answer) is not { } target)
                     return new ResolverAnswer(ResponseCode.YxDomain, answer, null, null);
                 if (type == RecordType.CNAME)
@@ -150,29 +150,53 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
             {
                 var outcome = await LookUpAsync(name, type, work, depth);
                 answer.AddRange(outcome.Answer);
+                CheckChainLength(answer);
                 if (outcome.Next is null)
                     return new ResolverAnswer(outcome.Rcode, answer, outcome.Soa, outcome.Error);
                 next = outcome.Next;
             }
-            if (answer.Any(set => set.Owner.Span.SequenceEqual(next)) || next.AsSpan().SequenceEqual(name))
+            if (IsLoop(answer, next) || next.AsSpan().SequenceEqual(name))
                 throw new LimitException(CnameLoop);
-            // The limit is on the chain as a whole, however many replies gave it.
-            if (answer.Count(set => set.Type == RecordType.CNAME) > options.MaxRestarts)
-                throw new LimitException(TooManyRestarts);
+            CheckChainLength(answer);
             name = next;
         }
     }
 
-    // A live DNAME the cache holds for an ancestor of the name (the nearest), which redirects it.
+    // The limit is on the chain as a whole, however many replies gave it.
+    private void CheckChainLength(List<RRsetData> answer)
+    {
+        if (answer.Count(set => set.Type == RecordType.CNAME) > options.MaxRestarts)
+            throw new LimitException(TooManyRestarts);
+    }
+
+    // A chain comes back to a name it has left: a CNAME's owner (a DNAME's owner may be met again legitimately,
+    // as the target of a name below it).
+    private static bool IsLoop(List<RRsetData> answer, byte[] next) =>
+        answer.Any(set => set.Type == RecordType.CNAME && set.Owner.Span.SequenceEqual(next));
+
+    // A DNAME met twice in one chain is in the answer once.
+    private static void AddOnce(List<RRsetData> answer, RRsetData dname)
+    {
+        if (!answer.Any(set => set.Type == RecordType.DNAME && set.Owner.Span.SequenceEqual(dname.Owner.Span)))
+            answer.Add(dname);
+    }
+
+    // A live DNAME the cache holds for an ancestor of the name (the nearest), which redirects it; never one
+    // above a forward zone the name lies in, whose own servers alone answer for it.
     private RRsetData? CachedDname(byte[] name)
     {
-        for (int at = 1 + name[0]; at < name.Length; at += 1 + name[at])
+        int forwarded = ForwardersFor(name) is { } forward ? forward.Domain.Length : 0;
+        for (int at = 1 + name[0]; at < name.Length && name.Length - at >= forwarded; at += 1 + name[at])
         {
             if (cache.GetSet(name.AsSpan(at), RecordType.DNAME) is { Count: 1 } dname)
                 return dname;
         }
         return null;
     }
+
+    // True when the name lies in a forward zone below the cut: its answers come from that zone's servers,
+    // never from the cut's (found by attack: a DNAME in the public parent redirected a forward zone's names).
+    private bool ForwardedBelow(byte[] name, byte[] cut) => ForwardersFor(name) is { } forward && forward.Domain.Length > cut.Length;
 
     // RFC 6672 2.2: the CNAME a DNAME makes for a name below it, added to the answer; its target, or null
     // when the substituted name would be longer than a name may be (YXDOMAIN). Synthesized CNAMEs are not
@@ -304,11 +328,11 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
     // negative answer, cached; a chain that leaves the bailiwick says where to go on.
     private Outcome Settle(DnsMessage reply, byte[] name, ushort type, byte[] cut, CacheRank rank)
     {
-        var sets = Sets(reply.Answer).Where(g => DnsName.IsSubdomainOf(g.Key.Owner, cut))
+        var sets = Sets(reply.Answer).Where(g => DnsName.IsSubdomainOf(g.Key.Owner, cut) && !ForwardedBelow(g.Key.Owner, cut))
             .ToDictionary(g => g.Key, g => RRsetData.Create(g.Key.Owner, g.Key.Type, g.Min(r => r.Ttl), g.Select(r => r.Data)), OwnerTypeComparer.Instance);
         var answer = new List<RRsetData>();
         var current = name;
-        if (type == RecordType.ANY)
+        if (type == RecordType.ANY && DnameAbove(sets, current) is null)
         {
             // ANY: whatever sets the server gave for the name (RFC 8482 lets it give one), each cached as itself.
             var all = sets.Where(s => s.Key.Owner.AsSpan().SequenceEqual(current)).Select(s => cache.Store(s.Value, rank)).ToList();
@@ -322,11 +346,13 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
                 answer.Add(cache.Store(data, rank));
                 return new Outcome(ResponseCode.NoError, answer, null, null, null);
             }
-            if (type != RecordType.DNAME && DnameAbove(sets, current) is { } dname)
+            if (DnameAbove(sets, current) is { } dname)
             {
                 // The CNAME the server sent beside it is not believed: ours is made from the DNAME.
+                if (dname.Count != 1)
+                    return new Outcome(ResponseCode.ServFail, [], null, null, MalformedDname);
                 var kept = cache.Store(dname, rank);
-                answer.Add(kept);
+                AddOnce(answer, kept);
                 if (Redirect(current, kept, answer) is not { } target)
                     return new Outcome(ResponseCode.YxDomain, answer, null, null, null);
                 if (type == RecordType.CNAME)
@@ -342,13 +368,21 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
             {
                 break;
             }
-            if (answer.Any(set => set.Owner.Span.SequenceEqual(current)))
+            if (IsLoop(answer, current))
                 throw new LimitException(CnameLoop);
-            if (!DnsName.IsSubdomainOf(current, cut))
+            if (step == options.MaxRestarts)
+                throw new LimitException(TooManyRestarts);
+            if (!DnsName.IsSubdomainOf(current, cut) || ForwardedBelow(current, cut))
                 return new Outcome(ResponseCode.NoError, answer, current, null, null);
         }
         if (reply.Rcode == ResponseCode.YxDomain)
-            return new Outcome(ResponseCode.YxDomain, answer, null, null, null);
+        {
+            // Ours fitted (a YXDOMAIN of our own returned above): the server's claim is not believed. What we
+            // made is followed from the top; a YXDOMAIN with no DNAME at all is the server failing.
+            return answer.Count > 0
+                ? new Outcome(ResponseCode.NoError, answer, current, null, null)
+                : new Outcome(ResponseCode.ServFail, [], null, null, BogusYxDomain);
+        }
         var soa = NegativeSoa(reply, current, cut);
         bool negative = reply.Rcode == ResponseCode.NxDomain || soa is not null || reply.Answer.Count == 0;
         if (answer.Count > 0 && !negative)
@@ -362,12 +396,15 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
         return new Outcome(ResponseCode.NoError, answer, null, soa, null);
     }
 
-    // The DNAME of the reply at the nearest ancestor of the name, if any.
+    private static readonly ExtendedError MalformedDname = new(ExtendedError.Other, "a DNAME set of more than one record (RFC 6672 2.4)");
+    private static readonly ExtendedError BogusYxDomain = new(ExtendedError.Other, "YXDOMAIN without a DNAME that makes the name too long");
+
+    // The DNAME set of the reply at the nearest ancestor of the name, if any (of one record, if well formed).
     private static RRsetData? DnameAbove(Dictionary<(byte[] Owner, ushort Type), RRsetData> sets, byte[] name)
     {
         for (int at = 1 + name[0]; at < name.Length; at += 1 + name[at])
         {
-            if (sets.TryGetValue((name[at..], RecordType.DNAME), out var dname) && dname.Count == 1)
+            if (sets.TryGetValue((name[at..], RecordType.DNAME), out var dname))
                 return dname;
         }
         return null;

@@ -9,7 +9,7 @@ namespace MiniDns.Storage;
 /// transactions, its change counter); the running server is the owner, and <c>minidns</c> reaches it over the
 /// control socket. Collections: <c>zones</c> (origin, serial, serial policy, record count, block count);
 /// <c>blocks</c>, the zones' names and records (<see cref="ZoneBlocks"/>); <c>changes</c>, what the last edits
-/// touched (<see cref="ChangeJournal"/>). What an edit may do to a name is decided by
+/// touched (<see cref="ChangeJournal"/>); <c>ixfr</c>, each zone's last versions as differences (<see cref="TransferJournal"/>). What an edit may do to a name is decided by
 /// <see cref="RecordEditRules"/>; this class reads, asks, and writes in one transaction. Safe to call from
 /// several threads: calls run one at a time.
 /// </summary>
@@ -19,12 +19,16 @@ public sealed class ZoneStore : IZoneStore
     private readonly ILiteCollection<BsonDocument> _zones;
     private readonly ZoneBlocks _blocks;
     private readonly ChangeJournal _journal;
+    private readonly TransferJournal _transfers;
+
+    /// <summary>Versions of each zone the IXFR journal keeps by default (<c>--ixfr-journal</c>).</summary>
+    public const int DefaultJournalVersions = 100;
 
     /// <summary>
     /// Opens the store under <paramref name="held"/>, the lock this process took for it, or takes the
     /// lock now (<see cref="StoreInUseException"/> when another process holds it).
     /// </summary>
-    public ZoneStore(string path, StoreLock? held = null)
+    public ZoneStore(string path, StoreLock? held = null, int journalVersions = DefaultJournalVersions)
     {
         _file = new StoreFile(path, held);
         try
@@ -33,7 +37,9 @@ public sealed class ZoneStore : IZoneStore
             var blocks = _file.Collection("blocks");
             _blocks = new ZoneBlocks(_zones, blocks);
             _journal = new ChangeJournal(_file.Collection("changes"));
-            Guard(() => blocks.EnsureIndex("z"));
+            var transfers = _file.Collection("ixfr");
+            _transfers = new TransferJournal(transfers, journalVersions);
+            Guard(() => blocks.EnsureIndex("z") && transfers.EnsureIndex("z"));
         }
         catch
         {
@@ -113,6 +119,7 @@ public sealed class ZoneStore : IZoneStore
         {
             if (!_zones.Delete(key))
                 return false;
+            _transfers.BeforeZone(key, null);
             _blocks.DeleteZone(key);
             _journal.TouchZone(key);
             return true;
@@ -173,6 +180,7 @@ public sealed class ZoneStore : IZoneStore
         var existing = _blocks.ReadName(zone, owner);
         if (RecordEditRules.Apply(edit, owner, origin, existing) is not var (after, changed))
             return 0;
+        _transfers.Before(zone, owner, existing);
         _blocks.WriteName(zone, owner, after);
         _journal.TouchName(zone, NameText.Format(owner));
         deltas[zone] = deltas.GetValueOrDefault(zone) + after.Count - existing.Count;
@@ -216,6 +224,7 @@ public sealed class ZoneStore : IZoneStore
         uint next = serial ?? SerialPolicy.Next(PolicyOf(doc), SoaSerial.Read(soa.Data), DateTime.UtcNow);
         var edited = soaEdit?.Invoke(soa) ?? soa;
         edited = edited with { Data = SoaSerial.With(edited.Data, next) };
+        _transfers.Before(zone, origin, apex);
         _blocks.WriteName(zone, origin, apex.Select(r => r.Type == RecordType.SOA ? edited : r).ToList());
         _journal.TouchName(zone, zone);
         doc["serial"] = (long)next;
@@ -436,6 +445,7 @@ public sealed class ZoneStore : IZoneStore
     private void WriteZone(string key, IReadOnlyList<ZoneRecord> records)
     {
         var existing = _zones.FindById(key);
+        _transfers.BeforeZone(key, existing is null ? null : _blocks.ZoneRecords(key));
         if (existing is not null)
             _blocks.DeleteZone(key);
         _journal.TouchZone(key);
@@ -482,11 +492,19 @@ public sealed class ZoneStore : IZoneStore
     private T Guard<T>(Func<T> operation) => _file.Read(operation);
 
     // Every edit's transaction starts a fresh list of what it touched, logged under its change counter.
+    // The IXFR journal's entries are written in the same transaction, from what the edit left.
     private bool Write(Func<bool> edit) => _file.Write(() =>
     {
         _journal.Begin();
-        return edit();
+        _transfers.Begin();
+        if (!edit())
+            return false;
+        _transfers.Commit(_blocks.ReadName, zone => _zones.FindById(zone) is null ? null : _blocks.ZoneRecords(zone));
+        return true;
     }, _journal.Log);
+
+    /// <summary>The IXFR journal of a zone: its last versions as differences, oldest first.</summary>
+    public IReadOnlyList<JournalEntry> ReadJournal(byte[] origin) => Guard(() => _transfers.Read(NameText.Format(DnsName.ToLowerCopy(origin))));
 
     public void Dispose() => _file.Dispose();
 }

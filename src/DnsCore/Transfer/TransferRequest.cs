@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MiniDns.Storage;
 using MiniDns.Wire;
 using MiniDns.Zones;
 
@@ -69,6 +70,20 @@ public sealed class TransferRequest
         return HeaderFlags.HeaderLength + Question.Length;
     }
 
-    /// <summary>The writer of the answer from <paramref name="zone"/>: the whole zone, or its SOA alone when the client is current.</summary>
-    public AxfrWriter Writer(Zone zone) => new(zone, Id, Flags, Question, soaOnly: Type == RecordType.IXFR && IsCurrent(zone));
+    /// <summary>
+    /// The writer of the answer from <paramref name="zone"/>. AXFR: the whole zone. IXFR: the SOA alone when the
+    /// client is current, the differences when the <paramref name="journal"/> leads from its serial to the
+    /// zone's, else the whole zone (RFC 1995 4). <paramref name="kind"/> says which.
+    /// </summary>
+    public TransferWriter Writer(Zone zone, Func<IReadOnlyList<JournalEntry>> journal, out string kind)
+    {
+        IEnumerable<TransferRecord> records;
+        if (Type == RecordType.IXFR && IsCurrent(zone))
+            (records, kind) = (TransferRecords.SoaOnly(zone), "current");
+        else if (Type == RecordType.IXFR && ClientSerial is { } from && TransferRecords.Ixfr(zone, journal(), from) is { } differences)
+            (records, kind) = (differences, $"incremental from {from}");
+        else
+            (records, kind) = (TransferRecords.Axfr(zone), "whole zone");
+        return new TransferWriter(records, Id, Flags, Question);
+    }
 }

@@ -134,6 +134,48 @@ public sealed class RecursionTests(LoopbackHierarchy hierarchy) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_tcp_client_gone_while_answers_are_owed_is_closed_at_once_and_the_server_stops_promptly()
+    {
+        // Found by attack: the connection (and its descriptor) stayed until every owed resolution ended, and
+        // a stop waited for them too: up to twice the resolution timeout.
+        using var silent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        silent.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.19"), 0));
+        var server = new ServerFixture
+        {
+            RecursionAllow = [IPNetwork.Parse("127.0.0.0/8")],
+            Forwarders = [(IPEndPoint)silent.LocalEndPoint!],
+            Limits = new() { TryTimeout = TimeSpan.FromSeconds(60), Timeout = TimeSpan.FromSeconds(120) },
+        };
+        await server.InitializeAsync();
+        var cancel = TestContext.Current.CancellationToken;
+        async Task<System.Net.Sockets.Socket> OweAsync(string prefix)
+        {
+            var socket = await TcpClients.ConnectFromAsync(server.EndPoint, "127.0.0.1");
+            byte[] questions = [.. Enumerable.Range(0, 20).SelectMany(i => RawDns.Framed(QueryBytes.Build($"{prefix}{i}.slow.example.", RecordType.A, flags: HeaderFlags.RD)))];
+            await socket.SendAsync(questions, cancel);
+            return socket;
+        }
+        async Task WaitForConnectionsAsync(int count)
+        {
+            for (int i = 0; i < 100 && server.Host.OpenTcpConnections != count; i++)
+                await Task.Delay(50, cancel);
+            Assert.Equal(count, server.Host.OpenTcpConnections);
+        }
+
+        var gone = await OweAsync("a");
+        await WaitForConnectionsAsync(1);
+        gone.LingerState = new System.Net.Sockets.LingerOption(true, 0); // a reset, as a client that crashed
+        gone.Close();
+        await WaitForConnectionsAsync(0);
+
+        using var waiting = await OweAsync("b");
+        await WaitForConnectionsAsync(1);
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await server.DisposeAsync();
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopping.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
     public async Task A_second_question_is_answered_from_the_cache_with_the_ttl_counted_down()
     {
         var first = await Ask("news.cctv.com", QueryType.A);

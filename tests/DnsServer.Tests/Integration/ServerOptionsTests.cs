@@ -55,6 +55,9 @@ public sealed class ServerOptionsTests
     [InlineData(new[] { "--recursion-allow", "everyone" }, "--recursion-allow: 'everyone' is not an address or CIDR network")]
     [InlineData(new[] { "--forwarder", "dns.example" }, "--forwarder: 'dns.example' is not IP or IP:PORT (e.g. 192.0.2.1, 192.0.2.1:5353, [2001:db8::1]:53)")]
     [InlineData(new[] { "--forward-zone", "corp.example" }, "--forward-zone: 'corp.example' is not DOMAIN=IP[:PORT][,IP…]")]
+    [InlineData(new[] { "--notify", "cctv.com=" }, "--notify: 'cctv.com=' names no domain or no server")]
+    [InlineData(new[] { "--notify", "ns.cctv.com" }, "--notify: 'ns.cctv.com' is not IP or IP:PORT (e.g. 192.0.2.1, 192.0.2.1:5353, [2001:db8::1]:53)")]
+    [InlineData(new[] { "--allow-transfer", "secondaries" }, "--allow-transfer: 'secondaries' is not an address or CIDR network")]
     [InlineData(new[] { "--qname-minimisation", "maybe" }, "--qname-minimisation: 'maybe' is not on or off")]
     [InlineData(new[] { "--cache-size", "10" }, "--cache-size: '10' is not a size from 64KB to 1024GB (e.g. 64MB)")]
     [InlineData(new[] { "--cache-size", "2TB" }, "--cache-size: '2TB' is not a size from 64KB to 1024GB (e.g. 64MB)")]
@@ -79,6 +82,7 @@ public sealed class ServerOptionsTests
         { "cache-max-negative-ttl", "60" }, { "cache-min-ttl", "5" }, { "serve-stale", "on" },
         { "max-dependency-depth", "3" }, { "max-referrals", "9" }, { "max-restarts", "4" }, { "max-upstream-queries", "20" },
         { "max-ns-names", "5" }, { "upstream-timeout", "700" }, { "resolution-timeout", "4" },
+        { "allow-transfer", "192.0.2.0/24" }, { "notify", "cctv.com=192.0.2.53:5353" },
     };
 
     [Theory]
@@ -94,7 +98,8 @@ public sealed class ServerOptionsTests
                 o.CookieSecret is null ? "" : Convert.ToHexString(o.CookieSecret), o.CookieSecretPrevious is null ? "" : Convert.ToHexString(o.CookieSecretPrevious), o.Metrics,
                 string.Join(",", o.RecursionAllow), string.Join(",", o.Forwarders), string.Join(",", o.ForwardZones.Select(z => $"{MiniDns.Wire.NameText.Format(z.Domain)}={string.Join("+", z.Servers)}")),
                 o.RootHints, o.UpstreamPort, o.QnameMinimisation, o.Use0x20, o.CacheSize, o.CacheMaxTtl, o.CacheMaxNegativeTtl, o.CacheMinTtl, o.ServeStale,
-                o.Limits.MaxDependencyDepth, o.Limits.MaxReferrals, o.Limits.MaxRestarts, o.Limits.MaxUpstreamQueries, o.Limits.MaxNsNames, o.Limits.TryTimeout, o.Limits.Timeout);
+                o.Limits.MaxDependencyDepth, o.Limits.MaxReferrals, o.Limits.MaxRestarts, o.Limits.MaxUpstreamQueries, o.Limits.MaxNsNames, o.Limits.TryTimeout, o.Limits.Timeout,
+                string.Join(",", o.AllowTransfer), string.Join(",", o.Notify.Select(n => $"{(n.Zone is null ? "" : MiniDns.Wire.NameText.Format(n.Zone))}={n.Server}")));
             string defaults = Describe(ServerOptions.Load([], folder, none));
             string fromCommandLine = Describe(ServerOptions.Load([$"--{key}", value], folder, none));
             var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (ServerCommandLine.Repeats(key) ? "__0" : "");

@@ -35,6 +35,7 @@ public class ServerFixture : IAsyncLifetime
     public int UpstreamPort { get; init; } = 53;
     public int ResolvingAtOnce { get; init; } = RecursionService.MaxInFlight;
     public IReadOnlyList<IPNetwork> AllowTransfer { get; init; } = [];
+    public MiniDns.Resolution.ResolverOptions Limits { get; init; } = new();
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
 
     /// <summary>Debug on (one line per query), logged nowhere: the code that formats the lines runs.</summary>
@@ -69,6 +70,7 @@ public class ServerFixture : IAsyncLifetime
             UpstreamPort = UpstreamPort,
             ResolvingAtOnce = ResolvingAtOnce,
             AllowTransfer = AllowTransfer,
+            Limits = Limits,
             Notify = Notify,
         }, DebugLog ? new LoggerConfiguration().MinimumLevel.Debug().CreateLogger() : new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;

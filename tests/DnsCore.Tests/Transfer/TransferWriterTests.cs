@@ -6,20 +6,20 @@ using MiniDns.Zones;
 namespace MiniDns.Tests.Transfer;
 
 /// <summary>AXFR as RFC 5936 2.2 has it: SOA first and last, every record once, messages within 64 KB.</summary>
-public sealed class AxfrWriterTests
+public sealed class TransferWriterTests
 {
     private static Zone ZoneOf(string text) => LocalAnswer.Snapshot(text).Zones[0];
 
     // Every message of the transfer, read back.
-    private static List<DnsMessage> Transfer(Zone zone, byte[] request)
+    private static List<DnsMessage> Transfer(Zone zone, byte[] request, IReadOnlyList<MiniDns.Storage.JournalEntry>? journal = null)
     {
         var transfer = TransferRequest.Read(request) ?? throw new InvalidOperationException("not a transfer");
-        var writer = transfer.Writer(zone);
+        var writer = transfer.Writer(zone, () => journal ?? [], out _);
         var messages = new List<DnsMessage>();
-        var buffer = new byte[AxfrWriter.MaxMessage];
+        var buffer = new byte[TransferWriter.MaxMessage];
         for (int length; (length = writer.WriteNext(buffer)) > 0;)
         {
-            Assert.True(length <= AxfrWriter.MaxMessage);
+            Assert.True(length <= TransferWriter.MaxMessage);
             Assert.True(MessageReader.TryRead(buffer.AsSpan(0, length), out var message, out var error), error);
             messages.Add(message);
         }

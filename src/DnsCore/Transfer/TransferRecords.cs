@@ -1,0 +1,90 @@
+using MiniDns.Storage;
+using MiniDns.Wire;
+using MiniDns.Zones;
+
+namespace MiniDns.Transfer;
+
+/// <summary>The records of the transfers we send: a whole zone (AXFR, RFC 5936 2.2), its SOA, or its differences (IXFR, RFC 1995 4).</summary>
+public static class TransferRecords
+{
+    /// <summary>The SOA, every other record of the zone in node order, and the SOA again; read from one immutable snapshot of it.</summary>
+    public static IEnumerable<TransferRecord> Axfr(Zone zone)
+    {
+        var soa = Soa(zone);
+        yield return soa;
+        foreach (var node in zone.Nodes)
+        {
+            bool apex = node.Name.Length == zone.Origin.Length;
+            foreach (var set in node.Sets)
+            {
+                if (apex && set.Type == RecordType.SOA)
+                    continue; // sent first and last
+                var records = set.Records;
+                int offset = 0;
+                var packed = records.Packed;
+                for (int i = 0; i < records.Count; i++)
+                {
+                    int length = packed.Span[offset] << 8 | packed.Span[offset + 1];
+                    yield return new TransferRecord(node.Name, set.Type, set.Ttl, packed.Slice(offset + 2, length));
+                    offset += 2 + length;
+                }
+            }
+        }
+        yield return soa;
+    }
+
+    /// <summary>The SOA alone: the answer to a secondary that is current (RFC 1995 2).</summary>
+    public static IEnumerable<TransferRecord> SoaOnly(Zone zone) => [Soa(zone)];
+
+    /// <summary>
+    /// The differences from <paramref name="from"/> to the zone's serial, condensed into one sequence (the
+    /// old SOA, what went, the new SOA, what came; RFC 1995 4 allows it), between two copies of the current
+    /// SOA; null when the journal does not lead from that serial to exactly this one (the caller sends the
+    /// whole zone).
+    /// </summary>
+    public static IEnumerable<TransferRecord>? Ixfr(Zone zone, IReadOnlyList<JournalEntry> journal, uint from)
+    {
+        int start = -1;
+        for (int i = journal.Count - 1; i >= 0; i--)
+        {
+            if (journal[i].From == from)
+            {
+                start = i;
+                break;
+            }
+        }
+        if (start < 0)
+            return null;
+        var removed = new HashSet<ZoneRecord>();
+        var added = new HashSet<ZoneRecord>();
+        uint at = from;
+        ZoneRecord? oldSoa = null;
+        for (int i = start; i < journal.Count && at != zone.Serial; i++)
+        {
+            var entry = journal[i];
+            if (entry.From != at)
+                return null;
+            oldSoa ??= entry.Removed[0];
+            // Net effect: a record added then removed again was never there for the client, and the reverse.
+            foreach (var record in entry.Removed.Skip(1))
+            {
+                if (!added.Remove(record))
+                    removed.Add(record);
+            }
+            foreach (var record in entry.Added.Skip(1))
+            {
+                if (!removed.Remove(record))
+                    added.Add(record);
+            }
+            at = entry.To;
+        }
+        if (at != zone.Serial || oldSoa is null)
+            return null;
+        var soa = Soa(zone);
+        return [soa, From(oldSoa), .. removed.Select(From), soa, .. added.Select(From), soa];
+    }
+
+    private static TransferRecord Soa(Zone zone) => new(zone.Origin, RecordType.SOA, zone.Soa.Ttl, zone.Soa.Records.Packed[2..]);
+
+    private static TransferRecord From(ZoneRecord record) => new(record.Owner, record.Type, record.Ttl, record.Data);
+}

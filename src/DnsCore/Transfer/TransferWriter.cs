@@ -1,0 +1,82 @@
+using MiniDns.Wire;
+
+namespace MiniDns.Transfer;
+
+/// <summary>One record of a transfer, as views into a zone or a journal entry.</summary>
+public readonly record struct TransferRecord(ReadOnlyMemory<byte> Owner, ushort Type, uint Ttl, ReadOnlyMemory<byte> Data);
+
+/// <summary>
+/// Writes a transfer's records (<see cref="TransferRecords"/>: AXFR, IXFR) in as many messages as they take,
+/// each at most 65,535 bytes with its names compressed (RFC 5936 2.2). The first message carries the
+/// question as asked; the rest carry none (RFC 5936 2.2.1 allows either).
+/// </summary>
+public sealed class TransferWriter(IEnumerable<TransferRecord> records, ushort id, ushort requestFlags, byte[] question)
+{
+    public const int MaxMessage = 65535;
+
+    private readonly IEnumerator<TransferRecord> _records = records.GetEnumerator();
+    private readonly NameCompressor _compressor = new();
+    // The record that did not fit in the last message, sent first in the next.
+    private TransferRecord? _next;
+    private bool _done;
+
+    public int Messages { get; private set; }
+    public long Records { get; private set; }
+
+    /// <summary>
+    /// Writes the next message into <paramref name="buffer"/> (up to <see cref="MaxMessage"/> bytes of it) and
+    /// returns its length; 0 once every record is sent; -1 when a record cannot fit even alone in a message
+    /// (the transfer cannot be made, and the caller says SERVFAIL, or over UDP sets TC).
+    /// </summary>
+    public int WriteNext(Span<byte> buffer)
+    {
+        if (_done && _next is null)
+            return 0;
+        _compressor.Reset();
+        var writer = new MessageWriter(buffer, Math.Min(MaxMessage, buffer.Length), _compressor);
+        writer.WriteU16(id);
+        writer.WriteU16((ushort)(HeaderFlags.QR | HeaderFlags.AA | (requestFlags & HeaderFlags.RD)));
+        bool first = Messages == 0;
+        writer.WriteU16(first ? (ushort)1 : (ushort)0);
+        writer.WriteU16(0);
+        writer.WriteU32(0);
+        if (first)
+            writer.WriteBytes(question);
+        int written = 0;
+        while (Take() is { } record)
+        {
+            int mark = writer.Position;
+            ResponseWriter.WriteRecord(ref writer, record.Owner.Span, record.Type, record.Ttl, record.Data.Span);
+            if (writer.Overflowed)
+            {
+                writer.RollBack(mark);
+                _next = record;
+                if (written == 0)
+                    return -1;
+                break;
+            }
+            written++;
+        }
+        if (written == 0 && !first)
+            return 0;
+        writer.PatchU16(6, (ushort)written);
+        Messages++;
+        Records += written;
+        return writer.Position;
+    }
+
+    private TransferRecord? Take()
+    {
+        if (_next is { } held)
+        {
+            _next = null;
+            return held;
+        }
+        if (_done || !_records.MoveNext())
+        {
+            _done = true;
+            return null;
+        }
+        return _records.Current;
+    }
+}
