@@ -8,8 +8,8 @@ namespace MiniDns.Tests.EndToEnd;
 
 /// <summary>
 /// Unmodified NSD and Knot as secondaries of a MiniDns primary (the binary users run, JIT and native), on
-/// loopback: each transfers the zone at start, and a record added with <c>minidns</c> is answered by both
-/// within 2 s, through NOTIFY and a transfer.
+/// loopback: each transfers the zone (10,000 names) at start, and a record added with <c>minidns</c> is
+/// answered by both within 2 s, through NOTIFY and an incremental transfer (IXFR, not the whole zone).
 /// </summary>
 public sealed class SecondaryInteropTests
 {
@@ -31,18 +31,22 @@ public sealed class SecondaryInteropTests
         var nsdAt = new IPEndPoint(IPAddress.Parse("127.0.0.31"), FreePortOn("127.0.0.31"));
         var knotAt = new IPEndPoint(IPAddress.Parse("127.0.0.32"), FreePortOn("127.0.0.32"));
         string database = folder.File("primary.db");
+        // cctv.com. as the example has it, and 10,000 names more: a one-record edit must go out as an increment.
+        string zones = Directory.CreateDirectory(folder.File("zones")).FullName;
+        File.WriteAllText(Path.Combine(zones, "cctv.com.zone"), File.ReadAllText(Path.Combine(Repository.ZonesFolder, "cctv.com.zone"))
+            + "\n" + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"host{i}.cctv.com. 3600 IN A 10.1.{i / 256}.{i % 256}\n")));
         string[] options = ["--allow-transfer", "127.0.0.0/8", "--notify", $"cctv.com={nsdAt}", "--notify", $"cctv.com={knotAt}"];
         string cli;
         ServerProcess primary;
         if (build == Build.Native)
         {
             var (server, nativeCli) = await NativeBinaries.GetAsync();
-            primary = await ServerProcess.StartNativeAsync(server, database, Repository.ZonesFolder, options);
+            primary = await ServerProcess.StartNativeAsync(server, database, zones, options);
             cli = nativeCli;
         }
         else
         {
-            primary = await ServerProcess.StartAsync(database, Repository.ZonesFolder, options);
+            primary = await ServerProcess.StartAsync(database, zones, options);
             cli = $"dotnet '{Path.Combine(AppContext.BaseDirectory, "minidns.dll")}'";
         }
         await using var _ = primary;
@@ -63,6 +67,8 @@ public sealed class SecondaryInteropTests
                 await WaitForAsync(() => AddressAsync(secondary, "probe.cctv.com."), a => a == "192.0.2.222", $"{secondary} to answer the new record", secondaries, primary);
             Assert.True(edited.Elapsed < TimeSpan.FromSeconds(2), $"the secondaries answered {edited.Elapsed.TotalMilliseconds:0} ms after the edit\n{primary.Output}");
             Assert.Contains("NOTIFY of cctv.com.", primary.Output);
+            // Both asked IXFR with the serial they held, and got the difference: the old and new SOA, the record, the SOA twice.
+            await WaitForAsync(() => Task.FromResult(IncrementalTransfers(primary.Output)), n => n >= 2, "two incremental transfers in the primary's log", secondaries, primary);
         }
         finally
         {
@@ -75,6 +81,11 @@ public sealed class SecondaryInteropTests
             }
         }
     }
+
+    // "IXFR of cctv.com. serial S to CLIENT (incremental from R): 5 records in 1 messages"
+    private static int IncrementalTransfers(string log) =>
+        log.Split('\n').Count(line => line.Contains("IXFR of cctv.com.", StringComparison.Ordinal) && line.Contains("(incremental from", StringComparison.Ordinal)
+            && line.Contains(": 5 records in 1 messages", StringComparison.Ordinal));
 
     private static Process StartNsd(string nsd, TempFolder folder, IPEndPoint at, IPEndPoint primary)
     {
