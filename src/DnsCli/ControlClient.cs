@@ -165,6 +165,14 @@ public sealed class ControlClient : IZoneStore
 
     public bool RemoveZone(byte[] origin) => Send(new ControlRequest { Command = ControlCommand.ZoneRemove, Name = origin }).Written;
 
+    public Tsig.TsigKey AddKey(byte[] name, string algorithm) =>
+        new(Wire.DnsName.ToLowerCopy(name), algorithm, Send(new ControlRequest { Command = ControlCommand.KeyAdd, Name = name, Algorithm = algorithm }).Data
+            ?? throw new ControlProtocolException("the server's reply lacks the key's secret"));
+
+    public IReadOnlyList<KeySummary> ListKeys() => Send(new ControlRequest { Command = ControlCommand.KeyList }).Keys ?? [];
+
+    public bool RemoveKey(byte[] name) => Send(new ControlRequest { Command = ControlCommand.KeyRemove, Name = name }).Count > 0;
+
     public void ImportZones(IReadOnlyList<ZoneContent> zones, bool replace) => Send(new ControlRequest
     {
         Command = ControlCommand.ZoneImport,

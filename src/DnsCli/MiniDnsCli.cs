@@ -20,6 +20,7 @@ public static class MiniDnsCli
             QueryCommand.Build(cli),
             CacheCommands.Build(access, cli),
             TraceCommand.Build(access, cli),
+            KeyCommands.Build(access, cli),
         };
         foreach (var command in ServerCommands.Build(access, cli))
             root.Subcommands.Add(command);

@@ -84,6 +84,13 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
                 return new ControlReply { Data = store.EditSoa(Required(r.Name, "name"), Required(r.Soa, "soa")), Written = true };
             case ControlCommand.Status:
                 return new ControlReply { Status = Status() };
+            case ControlCommand.KeyAdd:
+                var key = store.AddKey(Required(r.Name, "name"), Required(r.Algorithm, "algorithm"));
+                return new ControlReply { Data = key.Secret };
+            case ControlCommand.KeyList:
+                return new ControlReply { Keys = store.ListKeys() };
+            case ControlCommand.KeyRemove:
+                return new ControlReply { Count = store.RemoveKey(Required(r.Name, "name")) ? 1 : 0 };
             case ControlCommand.CacheFlush:
                 return new ControlReply { Count = Cache().Flush(r.Name ?? default, r.Subtree) };
             case ControlCommand.CacheDump:

@@ -224,9 +224,12 @@ public sealed class DnsServerHost : IAsyncDisposable
             var rrl = new ResponseRateLimiter(options.RrlRate, options.RrlSlip, options.RrlWindow, options.RrlExempt);
             Recursion = StartRecursion(options, cookies, faults, log, _snapshots);
             Counters.Recursion = Recursion;
-            Transfers = options.AllowTransfer.Count > 0 ? new ZoneTransferService(new NetworkList(options.AllowTransfer), _store, log) : null;
+            Transfers = options.AllowTransfer.Count + options.AllowTransferKeys.Count > 0
+                ? new ZoneTransferService(new NetworkList(options.AllowTransfer), options.AllowTransferKeys, _store, log)
+                : null;
             if (Transfers is not null)
-                log.Information("Zone transfers for {Networks}", options.AllowTransfer.Select(n => n.ToString()).ToArray());
+                log.Information("Zone transfers for {Networks} and requests signed with {Keys}", options.AllowTransfer.Select(n => n.ToString()).ToArray(),
+                    options.AllowTransferKeys.Select(k => NameText.Format(k)).ToArray());
             foreach (var (udp, tcp) in bound)
             {
                 _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl, cookies, Recursion, Transfers));

@@ -42,8 +42,11 @@ public sealed record ServerOptions
     public byte[]? CookieSecretPrevious { get; init; }
 
     /// <summary>Clients that may recurse; empty: nobody, names outside our zones are REFUSED (never an open resolver by default).</summary>
-    /// <summary>Clients that may transfer our zones (<c>--allow-transfer</c>); none by default.</summary>
+    /// <summary>Clients that may transfer our zones (<c>--allow-transfer CIDR</c>); none by default.</summary>
     public IReadOnlyList<IPNetwork> AllowTransfer { get; init; } = [];
+
+    /// <summary>TSIG keys whose signed requests may transfer our zones from anywhere (<c>--allow-transfer key:NAME</c>).</summary>
+    public IReadOnlyList<byte[]> AllowTransferKeys { get; init; } = [];
 
     /// <summary>Secondaries to NOTIFY (<c>--notify</c>): of every zone, or of one (Zone set).</summary>
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
@@ -106,7 +109,10 @@ public sealed record ServerOptions
             RecursionAllow = List(precedence, "recursion-allow") is { Length: > 0 } allow
                 ? allow is ["none"] ? [] : allow.Select(a => ParseNetwork(a, "--recursion-allow")).ToArray()
                 : defaults.RecursionAllow,
-            AllowTransfer = List(precedence, "allow-transfer").Select(a => ParseNetwork(a, "--allow-transfer")).ToArray(),
+            AllowTransfer = List(precedence, "allow-transfer").Where(a => !a.StartsWith(KeyPrefix, StringComparison.Ordinal))
+                .Select(a => ParseNetwork(a, "--allow-transfer")).ToArray(),
+            AllowTransferKeys = List(precedence, "allow-transfer").Where(a => a.StartsWith(KeyPrefix, StringComparison.Ordinal))
+                .Select(a => ParseKeyName(a[KeyPrefix.Length..])).ToArray(),
             Notify = List(precedence, "notify").SelectMany(ParseNotify).ToArray(),
             Forwarders = List(precedence, "forwarder").Select(f => ParseServer(f, "--forwarder")).ToArray(),
             ForwardZones = List(precedence, "forward-zone").Select(ParseForwardZone).ToArray(),
@@ -221,6 +227,13 @@ public sealed record ServerOptions
         text.Contains('=', StringComparison.Ordinal) && ParseDomainServers(text, "--forward-zone") is ({ } domain, var servers)
             ? (domain, servers)
             : throw new ArgumentException($"--forward-zone: '{text}' is not DOMAIN=IP[:PORT][,IP…]");
+
+    private const string KeyPrefix = "key:";
+
+    private static byte[] ParseKeyName(string text) =>
+        text.Length > 0 && NameText.TryParse(text.EndsWith('.') ? text : text + ".", [], out var name, out _)
+            ? DnsName.ToLowerCopy(name)
+            : throw new ArgumentException($"--allow-transfer: 'key:{text}' does not name a key (key:NAME, a key made with minidns key add)");
 
     // [ZONE=]IP[:PORT][,IP[:PORT]…]
     private static IEnumerable<(byte[]? Zone, IPEndPoint Server)> ParseNotify(string text)

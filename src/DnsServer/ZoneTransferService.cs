@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net;
+using MiniDns.Storage;
 using MiniDns.Transfer;
+using MiniDns.Tsig;
 using MiniDns.Wire;
 using MiniDns.Zones;
 using Serilog;
@@ -9,33 +10,40 @@ using Serilog;
 namespace MiniDns.Server;
 
 /// <summary>
-/// Zone transfers out, to the clients in <c>--allow-transfer</c> (none by default: REFUSED, as before).
-/// Over TCP, AXFR gets the whole zone from the snapshot current when asked; IXFR the differences from the
-/// client's serial out of the journal, our SOA alone when the client is current, or the whole zone when the
-/// journal does not reach back to its serial. Over UDP, AXFR is NOTIMP, as NSD and Knot answer it, and IXFR gets our SOA
-/// when the client is current, else an empty TC=1 reply that sends it to TCP (RFC 1995 2). A zone we do not
-/// serve is NOTAUTH for an allowed client; everyone else hears REFUSED whether we serve it or not.
+/// Zone transfers out, to the clients <c>--allow-transfer</c> names: by network, or by TSIG key (RFC 8945),
+/// whose requests must be signed with it; everyone else hears REFUSED, as before. Over TCP, AXFR gets the
+/// whole zone from the snapshot current when asked; IXFR the differences from the client's serial out of the
+/// journal, our SOA alone when the client is current, or the whole zone when the journal does not reach back
+/// to its serial. Over UDP, AXFR is NOTIMP, as NSD and Knot answer it, and IXFR gets our SOA when the client
+/// is current, else an empty TC=1 reply that sends it to TCP (RFC 1995 2). A zone we do not serve is NOTAUTH
+/// for an allowed client. A signed request is answered signed, every message of it; one whose key, MAC or
+/// time is wrong gets NOTAUTH with BADKEY, BADSIG or BADTIME, and nothing of the zone.
 /// </summary>
-public sealed class ZoneTransferService(NetworkList allowed, Storage.ZoneStore store, ILogger log)
+public sealed class ZoneTransferService(NetworkList networks, IReadOnlyList<byte[]> keyNames, ZoneStore store, ILogger log)
 {
     private long _transfers, _refused;
 
     public long TransfersOut => Interlocked.Read(ref _transfers);
     public long Refused => Interlocked.Read(ref _refused);
 
+    // What a request comes to before any record is sent: the zone to send (and the signer of its messages),
+    // or a response already written.
+    private readonly record struct Decision(Zone? Zone, TransferRequest? Request, TsigSigner? Signer, int Written);
+
     /// <summary>The response to a transfer asked over UDP, written into <paramref name="response"/> (sliced to the client's limit).</summary>
     public int AnswerUdp(ReadOnlySpan<byte> request, Span<byte> response, ZoneSnapshot snapshot, ReadOnlySpan<byte> clientAddress)
     {
-        if (TransferRequest.Read(request) is not { } transfer)
-            return ResponseWriter.WriteHeaderOnly(request, ResponseCode.FormErr, response);
-        if (Decide(transfer, snapshot, clientAddress) is not { } zone)
-            return transfer.WriteEmpty(response, Refusal(transfer, clientAddress));
+        var decision = Decide(request, response, snapshot, clientAddress, "udp");
+        if (decision.Zone is not { } zone)
+            return decision.Written;
+        var transfer = decision.Request!;
+        int reserve = decision.Signer?.Reserve ?? 0;
+        int length;
         if (transfer.Type == RecordType.AXFR)
-            return transfer.WriteEmpty(response, ResponseCode.NotImp);
-        if (!transfer.IsCurrent(zone))
-            return transfer.WriteEmpty(response, ResponseCode.NoError, truncated: true);
-        int length = transfer.Writer(zone, () => [], out _).WriteNext(response);
-        return length > 0 ? length : transfer.WriteEmpty(response, ResponseCode.NoError, truncated: true);
+            length = transfer.WriteEmpty(response, ResponseCode.NotImp);
+        else if (!transfer.IsCurrent(zone) || (length = transfer.Writer(zone, () => [], out _, reserve).WriteNext(response)) <= 0)
+            length = transfer.WriteEmpty(response, ResponseCode.NoError, truncated: true);
+        return decision.Signer is { } signer ? signer.Sign(response, length) : length;
     }
 
     /// <summary>
@@ -44,19 +52,16 @@ public sealed class ZoneTransferService(NetworkList allowed, Storage.ZoneStore s
     /// </summary>
     public async Task AnswerTcpAsync(byte[] request, Memory<byte> buffer, ZoneSnapshot snapshot, byte[] clientAddress, TcpReplies replies, string client)
     {
-        var transfer = TransferRequest.Read(request);
-        if (transfer is null)
+        var decision = Decide(request, buffer.Span[2..], snapshot, clientAddress, client);
+        if (decision.Zone is not { } zone)
         {
-            await SendAsync(buffer, ResponseWriter.WriteHeaderOnly(request, ResponseCode.FormErr, buffer.Span[2..]), replies);
+            await SendAsync(buffer, decision.Written, replies);
             return;
         }
-        if (Decide(transfer, snapshot, clientAddress) is not { } zone)
-        {
-            await SendAsync(buffer, transfer.WriteEmpty(buffer.Span[2..], Refusal(transfer, clientAddress)), replies);
-            return;
-        }
+        var transfer = decision.Request!;
+        var signer = decision.Signer;
         var clock = Stopwatch.StartNew();
-        var writer = transfer.Writer(zone, () => store.ReadJournal(zone.Origin), out string kind);
+        var writer = transfer.Writer(zone, () => store.ReadJournal(zone.Origin), out string kind, signer?.Reserve ?? 0);
         while (true)
         {
             int length = writer.WriteNext(buffer.Span[2..]);
@@ -65,33 +70,62 @@ public sealed class ZoneTransferService(NetworkList allowed, Storage.ZoneStore s
             if (length < 0)
             {
                 log.Error("Transfer of {Zone} to {Client} failed: a record does not fit in a message", NameText.Format(zone.Origin), client);
-                await SendAsync(buffer, transfer.WriteEmpty(buffer.Span[2..], ResponseCode.ServFail), replies);
+                length = transfer.WriteEmpty(buffer.Span[2..], ResponseCode.ServFail);
+                await SendAsync(buffer, signer?.Sign(buffer.Span[2..], length) ?? length, replies);
                 return;
             }
-            await SendAsync(buffer, length, replies);
+            await SendAsync(buffer, signer?.Sign(buffer.Span[2..], length) ?? length, replies);
         }
         Interlocked.Increment(ref _transfers);
-        log.Information("{Type} of {Zone} serial {Serial} to {Client} ({Kind}): {Records} records in {Messages} messages, {Elapsed:0} ms",
-            RecordType.ToText(transfer.Type), NameText.Format(zone.Origin), zone.Serial, client, kind, writer.Records, writer.Messages, clock.Elapsed.TotalMilliseconds);
+        log.Information("{Type} of {Zone} serial {Serial} to {Client} ({Kind}{Key}): {Records} records in {Messages} messages, {Elapsed:0} ms",
+            RecordType.ToText(transfer.Type), NameText.Format(zone.Origin), zone.Serial, client, kind,
+            signer is null ? "" : ", key " + NameText.Format(signer.Key.Name), writer.Records, writer.Messages, clock.Elapsed.TotalMilliseconds);
     }
 
-    // The zone to transfer, or null when the answer is a refusal.
-    private Zone? Decide(TransferRequest transfer, ZoneSnapshot snapshot, ReadOnlySpan<byte> clientAddress) =>
-        allowed.Contains(clientAddress) && snapshot.FindZone(transfer.Zone) is { } zone && zone.Origin.AsSpan().SequenceEqual(transfer.Zone) ? zone : null;
-
-    private ResponseCode Refusal(TransferRequest transfer, ReadOnlySpan<byte> clientAddress)
+    private Decision Decide(ReadOnlySpan<byte> request, Span<byte> response, ZoneSnapshot snapshot, ReadOnlySpan<byte> clientAddress, string client)
     {
-        if (!allowed.Contains(clientAddress))
+        bool signed = TsigMessage.TryFind(request, out var tsig, out bool malformed);
+        if (malformed || TransferRequest.Read(request) is not { } transfer)
+            return new Decision(null, null, null, ResponseWriter.WriteHeaderOnly(request, ResponseCode.FormErr, response));
+        TsigSigner? signer = null;
+        if (signed)
         {
-            Interlocked.Increment(ref _refused);
-            log.Debug("Transfer of {Zone} refused: the client is not in --allow-transfer", NameText.Format(transfer.Zone));
-            return ResponseCode.Refused;
+            long now = TsigMessage.Now();
+            var error = TsigMessage.VerifyRequest(request, tsig, store.ReadKeys(), now, out var key);
+            if (error != TsigError.NoError)
+            {
+                Interlocked.Increment(ref _refused);
+                log.Information("Transfer of {Zone} to {Client} refused: {Error} for key {Key}", NameText.Format(transfer.Zone), client, error, NameText.Format(tsig.KeyName));
+                int length = transfer.WriteEmpty(response, ResponseCode.NotAuth);
+                if (error != TsigError.BadTime)
+                    return new Decision(null, null, null, TsigMessage.AppendUnsigned(response, length, tsig, error, now));
+                // RFC 8945 5.2.3: BADTIME is signed, with the request's time and ours in the other data.
+                Span<byte> ours = stackalloc byte[6];
+                TsigMessage.WriteTime(ours, now);
+                return new Decision(null, null, null, new TsigSigner(key!, tsig.Mac).Sign(response, length, error, ours, tsig.TimeSigned));
+            }
+            signer = new TsigSigner(key!, tsig.Mac);
         }
-        return ResponseCode.NotAuth;
+        bool allowed = networks.Contains(clientAddress) || signer is not null && keyNames.Any(k => k.AsSpan().SequenceEqual(signer.Key.Name));
+        if (!allowed || snapshot.FindZone(transfer.Zone) is not { } zone || !zone.Origin.AsSpan().SequenceEqual(transfer.Zone))
+        {
+            // A client not allowed hears REFUSED whether we serve the zone or not: it learns nothing of which we hold.
+            var rcode = allowed ? ResponseCode.NotAuth : ResponseCode.Refused;
+            if (!allowed)
+            {
+                Interlocked.Increment(ref _refused);
+                log.Debug("Transfer of {Zone} to {Client} refused: not in --allow-transfer", NameText.Format(transfer.Zone), client);
+            }
+            int length = transfer.WriteEmpty(response, rcode);
+            return new Decision(null, null, null, signer?.Sign(response, length) ?? length);
+        }
+        return new Decision(zone, transfer, signer, 0);
     }
 
     private static async Task SendAsync(Memory<byte> buffer, int length, TcpReplies replies)
     {
+        if (length <= 0)
+            return;
         BinaryPrimitives.WriteUInt16BigEndian(buffer.Span, (ushort)length);
         await replies.SendAsync(buffer[..(2 + length)]);
     }

@@ -28,6 +28,7 @@ public sealed record ControlRequest
     public bool Subtree { get; init; }
     public bool Bump { get; init; }
     public SoaFields? Soa { get; init; }
+    public string? Algorithm { get; init; }
 }
 
 /// <summary>The owner's answer: a refusal (<see cref="Error"/> set, the same lines the CLI would print offline) or the result.</summary>
@@ -53,6 +54,7 @@ public sealed record ControlReply
     public IReadOnlyList<string>? Lines { get; init; }
     public string? Rcode { get; init; }
     public IReadOnlyList<WireExchange>? Exchanges { get; init; }
+    public IReadOnlyList<KeySummary>? Keys { get; init; }
 }
 
 /// <summary>One upstream query of <c>minidns trace</c>: the zone whose server was asked, the server, the time, what came back.</summary>
@@ -105,6 +107,9 @@ public static class ControlCommand
     public const string CacheFlush = "cache flush";            // Name?, Subtree -> Count
     public const string CacheDump = "cache dump";              // Name?, Subtree -> Lines
     public const string Trace = "trace";                       // Name, Type -> Exchanges, Rcode, Lines (the answer)
+    public const string KeyAdd = "key add";                    // Name, Algorithm -> Data (the secret, shown once)
+    public const string KeyList = "key list";                  // -> Keys
+    public const string KeyRemove = "key remove";              // Name -> Written
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

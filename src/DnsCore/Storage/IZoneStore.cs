@@ -35,4 +35,12 @@ public interface IZoneStore : IDisposable
 
     /// <summary>Record edits in one transaction, all or none; what each changed.</summary>
     IReadOnlyList<int> Apply(IReadOnlyList<RecordEdit> edits);
+
+    /// <summary>Makes a TSIG key with a random secret, stored; the key, whose secret is shown this once.</summary>
+    Tsig.TsigKey AddKey(byte[] name, string algorithm);
+
+    /// <summary>The TSIG keys stored, by name and algorithm (never their secrets).</summary>
+    IReadOnlyList<KeySummary> ListKeys();
+
+    bool RemoveKey(byte[] name);
 }

@@ -9,7 +9,8 @@ namespace MiniDns.Storage;
 /// transactions, its change counter); the running server is the owner, and <c>minidns</c> reaches it over the
 /// control socket. Collections: <c>zones</c> (origin, serial, serial policy, record count, block count);
 /// <c>blocks</c>, the zones' names and records (<see cref="ZoneBlocks"/>); <c>changes</c>, what the last edits
-/// touched (<see cref="ChangeJournal"/>); <c>ixfr</c>, each zone's last versions as differences (<see cref="TransferJournal"/>). What an edit may do to a name is decided by
+/// touched (<see cref="ChangeJournal"/>); <c>ixfr</c>, each zone's last versions as differences (<see cref="TransferJournal"/>);
+/// <c>keys</c>, the TSIG keys (name, algorithm, secret). What an edit may do to a name is decided by
 /// <see cref="RecordEditRules"/>; this class reads, asks, and writes in one transaction. Safe to call from
 /// several threads: calls run one at a time.
 /// </summary>
@@ -20,6 +21,7 @@ public sealed class ZoneStore : IZoneStore
     private readonly ZoneBlocks _blocks;
     private readonly ChangeJournal _journal;
     private readonly TransferJournal _transfers;
+    private readonly ILiteCollection<BsonDocument> _keys;
 
     /// <summary>Versions of each zone the IXFR journal keeps by default (<c>--ixfr-journal</c>).</summary>
     public const int DefaultJournalVersions = 100;
@@ -37,6 +39,7 @@ public sealed class ZoneStore : IZoneStore
             var blocks = _file.Collection("blocks");
             _blocks = new ZoneBlocks(_zones, blocks);
             _journal = new ChangeJournal(_file.Collection("changes"));
+            _keys = _file.Collection("keys");
             var transfers = _file.Collection("ixfr");
             _transfers = new TransferJournal(transfers, journalVersions);
             Guard(() => blocks.EnsureIndex("z") && transfers.EnsureIndex("z"));
@@ -502,6 +505,37 @@ public sealed class ZoneStore : IZoneStore
         _transfers.Commit(_blocks.ReadName, zone => _zones.FindById(zone) is null ? null : _blocks.ZoneRecords(zone));
         return true;
     }, _journal.Log);
+
+    public Tsig.TsigKey AddKey(byte[] name, string algorithm)
+    {
+        if (!Tsig.TsigKey.Algorithms.Contains(algorithm))
+            throw new ZoneStoreException($"'{algorithm}' is not a TSIG algorithm ({string.Join(", ", Tsig.TsigKey.Algorithms)})");
+        var key = Tsig.TsigKey.Generate(name, algorithm);
+        string id = NameText.Format(key.Name);
+        Write(() =>
+        {
+            if (_keys.FindById(id) is not null)
+                throw new ZoneStoreException($"key {id} exists already (remove it first to make a new secret)");
+            _keys.Insert(new BsonDocument { ["_id"] = id, ["algorithm"] = algorithm, ["secret"] = key.Secret });
+            return true;
+        });
+        return key;
+    }
+
+    public IReadOnlyList<KeySummary> ListKeys() => Guard(() =>
+        _keys.FindAll().Select(k => new KeySummary(k["_id"].AsString, k["algorithm"].AsString)).OrderBy(k => k.Name, StringComparer.Ordinal).ToList());
+
+    public bool RemoveKey(byte[] name)
+    {
+        string id = NameText.Format(DnsName.ToLowerCopy(name));
+        return Write(() => _keys.Delete(id));
+    }
+
+    /// <summary>The TSIG keys with their secrets, for the server's own checks; a key the store holds badly is left out.</summary>
+    public IReadOnlyList<Tsig.TsigKey> ReadKeys() => Guard(() => _keys.FindAll()
+        .Where(k => k["secret"].IsBinary && k["algorithm"].IsString && Tsig.TsigKey.Algorithms.Contains(k["algorithm"].AsString)
+            && NameText.TryParse(k["_id"].AsString, [], out _, out _))
+        .Select(k => new Tsig.TsigKey(ParseName(k["_id"].AsString), k["algorithm"].AsString, k["secret"].AsBinary)).ToList());
 
     /// <summary>The IXFR journal of a zone: its last versions as differences, oldest first.</summary>
     public IReadOnlyList<JournalEntry> ReadJournal(byte[] origin) => Guard(() => _transfers.Read(NameText.Format(DnsName.ToLowerCopy(origin))));

@@ -75,7 +75,7 @@ public sealed class TransferRequest
     /// client is current, the differences when the <paramref name="journal"/> leads from its serial to the
     /// zone's, else the whole zone (RFC 1995 4). <paramref name="kind"/> says which.
     /// </summary>
-    public TransferWriter Writer(Zone zone, Func<IReadOnlyList<JournalEntry>> journal, out string kind)
+    public TransferWriter Writer(Zone zone, Func<IReadOnlyList<JournalEntry>> journal, out string kind, int reserve = 0)
     {
         IEnumerable<TransferRecord> records;
         if (Type == RecordType.IXFR && IsCurrent(zone))
@@ -84,6 +84,6 @@ public sealed class TransferRequest
             (records, kind) = (differences, $"incremental from {from}");
         else
             (records, kind) = (TransferRecords.Axfr(zone), "whole zone");
-        return new TransferWriter(records, Id, Flags, Question);
+        return new TransferWriter(records, Id, Flags, Question, reserve);
     }
 }

@@ -8,9 +8,10 @@ public readonly record struct TransferRecord(ReadOnlyMemory<byte> Owner, ushort 
 /// <summary>
 /// Writes a transfer's records (<see cref="TransferRecords"/>: AXFR, IXFR) in as many messages as they take,
 /// each at most 65,535 bytes with its names compressed (RFC 5936 2.2). The first message carries the
-/// question as asked; the rest carry none (RFC 5936 2.2.1 allows either).
+/// question as asked; the rest carry none (RFC 5936 2.2.1 allows either). <paramref name="reserve"/>: bytes
+/// each message leaves free, for a TSIG record.
 /// </summary>
-public sealed class TransferWriter(IEnumerable<TransferRecord> records, ushort id, ushort requestFlags, byte[] question)
+public sealed class TransferWriter(IEnumerable<TransferRecord> records, ushort id, ushort requestFlags, byte[] question, int reserve = 0)
 {
     public const int MaxMessage = 65535;
 
@@ -33,7 +34,7 @@ public sealed class TransferWriter(IEnumerable<TransferRecord> records, ushort i
         if (_done && _next is null)
             return 0;
         _compressor.Reset();
-        var writer = new MessageWriter(buffer, Math.Min(MaxMessage, buffer.Length), _compressor);
+        var writer = new MessageWriter(buffer, Math.Min(MaxMessage, buffer.Length) - reserve, _compressor);
         writer.WriteU16(id);
         writer.WriteU16((ushort)(HeaderFlags.QR | HeaderFlags.AA | (requestFlags & HeaderFlags.RD)));
         bool first = Messages == 0;
