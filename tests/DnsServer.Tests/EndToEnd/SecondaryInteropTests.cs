@@ -8,7 +8,7 @@ namespace MiniDns.Tests.EndToEnd;
 
 /// <summary>
 /// Unmodified NSD and Knot as secondaries of a MiniDns primary (the binary users run, JIT and native), on
-/// loopback: each transfers the zone (10,000 names) at start, and a record added with <c>minidns</c> is
+/// loopback, transferring with a TSIG key made by <c>minidns key add</c>: each transfers the zone (10,000 names) at start, and a record added with <c>minidns</c> is
 /// answered by both within 2 s, through NOTIFY and an incremental transfer (IXFR, not the whole zone).
 /// </summary>
 public sealed class SecondaryInteropTests
@@ -35,7 +35,8 @@ public sealed class SecondaryInteropTests
         string zones = Directory.CreateDirectory(folder.File("zones")).FullName;
         File.WriteAllText(Path.Combine(zones, "cctv.com.zone"), File.ReadAllText(Path.Combine(Repository.ZonesFolder, "cctv.com.zone"))
             + "\n" + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"host{i}.cctv.com. 3600 IN A 10.1.{i / 256}.{i % 256}\n")));
-        string[] options = ["--allow-transfer", "127.0.0.0/8", "--notify", $"cctv.com={nsdAt}", "--notify", $"cctv.com={knotAt}"];
+        // Transfers only with the TSIG key, from anywhere: no address is allowed by itself.
+        string[] options = ["--allow-transfer", "key:xfr.cctv.com", "--notify", $"cctv.com={nsdAt}", "--notify", $"cctv.com={knotAt}"];
         string cli;
         ServerProcess primary;
         if (build == Build.Native)
@@ -51,11 +52,16 @@ public sealed class SecondaryInteropTests
         }
         await using var _ = primary;
         var primaryAt = new IPEndPoint(IPAddress.Loopback, primary.Port);
+        // The key as minidns prints it, once: key "xfr.cctv.com" { algorithm hmac-sha256; secret "…"; };
+        var made = await ProcessRunner.RunAsync("bash", ["-c", $"{cli} --db '{database}' key add xfr.cctv.com"]);
+        Assert.True(made.ExitCode == 0, made.Error);
+        string secret = System.Text.RegularExpressions.Regex.Match(made.Output, "secret \"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(secret);
         var secondaries = new List<Process>();
         try
         {
-            secondaries.Add(StartNsd(nsd, folder, nsdAt, primaryAt));
-            secondaries.Add(StartKnot(knotd, folder, knotAt, primaryAt));
+            secondaries.Add(StartNsd(nsd, folder, nsdAt, primaryAt, secret));
+            secondaries.Add(StartKnot(knotd, folder, knotAt, primaryAt, secret));
             uint serial = await SerialAsync(primaryAt);
             foreach (var secondary in (IPEndPoint[])[nsdAt, knotAt])
                 await WaitForAsync(() => SerialAsync(secondary), s => s == serial, $"{secondary} to transfer serial {serial}", secondaries, primary);
@@ -67,7 +73,7 @@ public sealed class SecondaryInteropTests
                 await WaitForAsync(() => AddressAsync(secondary, "probe.cctv.com."), a => a == "192.0.2.222", $"{secondary} to answer the new record", secondaries, primary);
             Assert.True(edited.Elapsed < TimeSpan.FromSeconds(2), $"the secondaries answered {edited.Elapsed.TotalMilliseconds:0} ms after the edit\n{primary.Output}");
             Assert.Contains("NOTIFY of cctv.com.", primary.Output);
-            // Both asked IXFR with the serial they held, and got the difference: the old and new SOA, the record, the SOA twice.
+            // Both asked IXFR with the serial they held, signed, and got the difference: the old and new SOA, the record, the SOA twice.
             await WaitForAsync(() => Task.FromResult(IncrementalTransfers(primary.Output)), n => n >= 2, "two incremental transfers in the primary's log", secondaries, primary);
         }
         finally
@@ -82,12 +88,42 @@ public sealed class SecondaryInteropTests
         }
     }
 
+    [Fact]
+    public async Task Dig_checks_the_tsig_of_every_message_of_a_signed_transfer_and_a_wrong_secret_gets_badsig()
+    {
+        string dig = Interop.RequireTool("dig");
+        using var folder = new TempFolder();
+        string zones = Directory.CreateDirectory(folder.File("zones")).FullName;
+        File.WriteAllText(Path.Combine(zones, "big.test.zone"), "$ORIGIN big.test.\n$TTL 300\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\nns1 IN A 192.0.2.1\n"
+            + string.Concat(Enumerable.Range(0, 5000).Select(i => $"h{i} IN TXT \"text of host {i} to fill the messages\"\n")));
+        string database = folder.File("primary.db");
+        await using var primary = await ServerProcess.StartAsync(database, zones, "--allow-transfer", "key:xfr.big.test");
+        string cli = $"dotnet '{Path.Combine(AppContext.BaseDirectory, "minidns.dll")}'";
+        var made = await ProcessRunner.RunAsync("bash", ["-c", $"{cli} --db '{database}' key add xfr.big.test --algorithm hmac-sha512"]);
+        Assert.True(made.ExitCode == 0, made.Error);
+        string secret = System.Text.RegularExpressions.Regex.Match(made.Output, "secret \"([^\"]+)\"").Groups[1].Value;
+
+        var signed = await ProcessRunner.RunAsync(dig, ["@127.0.0.1", "-p", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "big.test", "AXFR", "-y", $"hmac-sha512:xfr.big.test:{secret}"]);
+        // dig stops at the first message whose TSIG does not verify ("tsig verify failure") and then says the transfer failed.
+        Assert.DoesNotContain("failed", signed.Output + signed.Error, StringComparison.OrdinalIgnoreCase);
+        var size = System.Text.RegularExpressions.Regex.Match(signed.Output, @"XFR size: (\d+) records \(messages (\d+)");
+        Assert.True(size.Success, signed.Output);
+        Assert.Equal("5004", size.Groups[1].Value);
+        Assert.True(int.Parse(size.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) > 1, "one message: the chain of MACs was not tried");
+
+        string wrong = Convert.ToBase64String(new byte[64]);
+        var refused = await ProcessRunner.RunAsync(dig, ["@127.0.0.1", "-p", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "big.test", "AXFR", "-y", $"hmac-sha512:xfr.big.test:{wrong}"]);
+        Assert.Contains("BADSIG", refused.Output);
+        Assert.DoesNotContain("IN\tTXT", refused.Output);
+    }
+
     // "IXFR of cctv.com. serial S to CLIENT (incremental from R): 5 records in 1 messages"
     private static int IncrementalTransfers(string log) =>
         log.Split('\n').Count(line => line.Contains("IXFR of cctv.com.", StringComparison.Ordinal) && line.Contains("(incremental from", StringComparison.Ordinal)
+            && line.Contains("key xfr.cctv.com.", StringComparison.Ordinal)
             && line.Contains(": 5 records in 1 messages", StringComparison.Ordinal));
 
-    private static Process StartNsd(string nsd, TempFolder folder, IPEndPoint at, IPEndPoint primary)
+    private static Process StartNsd(string nsd, TempFolder folder, IPEndPoint at, IPEndPoint primary, string secret)
     {
         string dir = Directory.CreateDirectory(folder.File("nsd")).FullName;
         File.WriteAllText(Path.Combine(dir, "nsd.conf"), $"""
@@ -105,16 +141,20 @@ public sealed class SecondaryInteropTests
                 server-count: 1
             remote-control:
                 control-enable: no
+            key:
+                name: "xfr.cctv.com"
+                algorithm: hmac-sha256
+                secret: "{secret}"
             zone:
                 name: "cctv.com"
                 zonefile: "cctv.com.zone"
-                request-xfr: {primary.Address}@{primary.Port} NOKEY
+                request-xfr: {primary.Address}@{primary.Port} xfr.cctv.com
                 allow-notify: {primary.Address} NOKEY
             """);
         return Start(nsd, ["-d", "-c", Path.Combine(dir, "nsd.conf")]);
     }
 
-    private static Process StartKnot(string knotd, TempFolder folder, IPEndPoint at, IPEndPoint primary)
+    private static Process StartKnot(string knotd, TempFolder folder, IPEndPoint at, IPEndPoint primary, string secret)
     {
         string dir = Directory.CreateDirectory(folder.File("knot")).FullName;
         File.WriteAllText(Path.Combine(dir, "knot.conf"), $"""
@@ -126,9 +166,14 @@ public sealed class SecondaryInteropTests
                 any: info
             database:
                 storage: {dir}
+            key:
+              - id: xfr.cctv.com
+                algorithm: hmac-sha256
+                secret: {secret}
             remote:
               - id: primary
                 address: {primary.Address}@{primary.Port}
+                key: xfr.cctv.com
             acl:
               - id: notify_from_primary
                 address: {primary.Address}

@@ -35,6 +35,7 @@ public class ServerFixture : IAsyncLifetime
     public int UpstreamPort { get; init; } = 53;
     public int ResolvingAtOnce { get; init; } = RecursionService.MaxInFlight;
     public IReadOnlyList<IPNetwork> AllowTransfer { get; init; } = [];
+    public IReadOnlyList<byte[]> AllowTransferKeys { get; init; } = [];
     public MiniDns.Resolution.ResolverOptions Limits { get; init; } = new();
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
 
@@ -70,6 +71,7 @@ public class ServerFixture : IAsyncLifetime
             UpstreamPort = UpstreamPort,
             ResolvingAtOnce = ResolvingAtOnce,
             AllowTransfer = AllowTransfer,
+            AllowTransferKeys = AllowTransferKeys,
             Limits = Limits,
             Notify = Notify,
         }, DebugLog ? new LoggerConfiguration().MinimumLevel.Debug().CreateLogger() : new LoggerConfiguration().CreateLogger());
