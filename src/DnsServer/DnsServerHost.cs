@@ -51,7 +51,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             // Before LiteDB opens the file: a live server on our socket means the lock file was deleted
             // under it, and the store has an owner already.
             ControlListener.RemoveStaleSocket(control);
-            store = new ZoneStore(options.Database, held);
+            store = new ZoneStore(options.Database, held, options.IxfrJournal);
         }
         catch
         {

@@ -48,6 +48,7 @@ internal static class ServerCommandLine
         new("upstream-timeout", "MILLISECONDS", "wait this long for one upstream reply (default 1500)"),
         new("resolution-timeout", "SECONDS", "give up on a question after this long: SERVFAIL (default 10)"),
         new("allow-transfer", "CIDR|key:NAME", "clients that may transfer our zones (AXFR, IXFR): by network, or by TSIG key from anywhere; repeat for several (default none: REFUSED)", Repeats: true),
+        new("ixfr-journal", "N", "versions of each zone kept as differences for IXFR (default 100); a secondary further behind gets the whole zone"),
         new("notify", "[ZONE=]IP[:PORT]", "secondaries told of each change of every zone, or of ZONE alone (NOTIFY, RFC 1996); repeat for several", Repeats: true),
         new("metrics", "ADDR:PORT", "serve the counters for Prometheus at http://ADDR:PORT/metrics (default off)"),
         new("log-level", "LEVEL", "Verbose, Debug, Information, Warning, Error (default Information)"),

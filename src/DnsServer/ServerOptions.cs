@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using MiniDns.Resolution;
+using MiniDns.Storage;
 using MiniDns.Wire;
 
 namespace MiniDns.Server;
@@ -47,6 +48,9 @@ public sealed record ServerOptions
 
     /// <summary>TSIG keys whose signed requests may transfer our zones from anywhere (<c>--allow-transfer key:NAME</c>).</summary>
     public IReadOnlyList<byte[]> AllowTransferKeys { get; init; } = [];
+
+    /// <summary>Versions of each zone the IXFR journal keeps (<c>--ixfr-journal</c>).</summary>
+    public int IxfrJournal { get; init; } = ZoneStore.DefaultJournalVersions;
 
     /// <summary>Secondaries to NOTIFY (<c>--notify</c>): of every zone, or of one (Zone set).</summary>
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
@@ -113,6 +117,7 @@ public sealed record ServerOptions
                 .Select(a => ParseNetwork(a, "--allow-transfer")).ToArray(),
             AllowTransferKeys = List(precedence, "allow-transfer").Where(a => a.StartsWith(KeyPrefix, StringComparison.Ordinal))
                 .Select(a => ParseKeyName(a[KeyPrefix.Length..])).ToArray(),
+            IxfrJournal = ParseInt(configuration, "ixfr-journal", defaults.IxfrJournal, 1, 100_000),
             Notify = List(precedence, "notify").SelectMany(ParseNotify).ToArray(),
             Forwarders = List(precedence, "forwarder").Select(f => ParseServer(f, "--forwarder")).ToArray(),
             ForwardZones = List(precedence, "forward-zone").Select(ParseForwardZone).ToArray(),

@@ -82,7 +82,7 @@ public sealed class ServerOptionsTests
         { "cache-max-negative-ttl", "60" }, { "cache-min-ttl", "5" }, { "serve-stale", "on" },
         { "max-dependency-depth", "3" }, { "max-referrals", "9" }, { "max-restarts", "4" }, { "max-upstream-queries", "20" },
         { "max-ns-names", "5" }, { "upstream-timeout", "700" }, { "resolution-timeout", "4" },
-        { "allow-transfer", "192.0.2.0/24" }, { "notify", "cctv.com=192.0.2.53:5353" },
+        { "allow-transfer", "192.0.2.0/24" }, { "notify", "cctv.com=192.0.2.53:5353" }, { "ixfr-journal", "7" },
     };
 
     [Theory]
@@ -99,7 +99,7 @@ public sealed class ServerOptionsTests
                 string.Join(",", o.RecursionAllow), string.Join(",", o.Forwarders), string.Join(",", o.ForwardZones.Select(z => $"{MiniDns.Wire.NameText.Format(z.Domain)}={string.Join("+", z.Servers)}")),
                 o.RootHints, o.UpstreamPort, o.QnameMinimisation, o.Use0x20, o.CacheSize, o.CacheMaxTtl, o.CacheMaxNegativeTtl, o.CacheMinTtl, o.ServeStale,
                 o.Limits.MaxDependencyDepth, o.Limits.MaxReferrals, o.Limits.MaxRestarts, o.Limits.MaxUpstreamQueries, o.Limits.MaxNsNames, o.Limits.TryTimeout, o.Limits.Timeout,
-                string.Join(",", o.AllowTransfer), string.Join(",", o.Notify.Select(n => $"{(n.Zone is null ? "" : MiniDns.Wire.NameText.Format(n.Zone))}={n.Server}")));
+                string.Join(",", o.AllowTransfer), o.IxfrJournal, string.Join(",", o.Notify.Select(n => $"{(n.Zone is null ? "" : MiniDns.Wire.NameText.Format(n.Zone))}={n.Server}")));
             string defaults = Describe(ServerOptions.Load([], folder, none));
             string fromCommandLine = Describe(ServerOptions.Load([$"--{key}", value], folder, none));
             var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (ServerCommandLine.Repeats(key) ? "__0" : "");
