@@ -58,6 +58,41 @@ public static class CorpusSeeds
         Write(folder, "upstream", [.. responses.Select(r => WithFirstOctet([.. r.AsSpan(0, 12), .. AfterQuestion(r)], 0)), .. responses.Take(5).Select(r => WithFirstOctet(r, 1))]);
 
         Write(folder, "control", ControlFrames(zones.First(z => z.Records.Any(r => r.Type == RecordType.A))));
+
+        // Transfers of each zone: AXFR, IXFR from the serial before (the target's journal) and from one it
+        // does not hold, signed with the targets' key and unsigned.
+        var transfers = new List<byte[]>();
+        foreach (var zone in zones)
+        {
+            uint serial = SoaSerial.Read(zone.Records.First(r => r.Type == RecordType.SOA).Data);
+            transfers.Add(Query(zone.Origin!, RecordType.AXFR, edns: null));
+            transfers.Add(Ixfr(zone.Origin!, serial - 1));
+            transfers.Add(Signed(Ixfr(zone.Origin!, serial + 5)));
+        }
+        transfers.Add(Signed(Query(zones[0].Origin!, RecordType.AXFR, edns: 1232)));
+        Write(folder, "transfer", transfers);
+        Write(folder, "tsig", [.. queries.Take(8), .. queries.Take(4).Select(Signed), .. transfers.Take(3)]);
+        // Edits as the journal target reads them: three bytes each (operation, name, value).
+        Write(folder, "journal", [[1, 0, 1, 1, 1, 2, 2, 0, 1], [1, 3, 0x41, 1, 3, 0x81, 0, 0, 0, 6, 3, 0, 3, 4, 4], [.. Enumerable.Range(0, 60).Select(i => (byte)(i * 37))]]);
+    }
+
+    // An IXFR query with the client's SOA in the authority section (RFC 1995 3).
+    private static byte[] Ixfr(byte[] zone, uint serial)
+    {
+        var query = Query(zone, RecordType.IXFR, edns: null).ToList();
+        query[9] = 1;
+        query.AddRange([0xC0, 12, 0, (byte)RecordType.SOA, 0, 1, 0, 0, 0, 0, 0, 22, 0, 0]);
+        query.AddRange([(byte)(serial >> 24), (byte)(serial >> 16), (byte)(serial >> 8), (byte)serial]);
+        query.AddRange(new byte[16]);
+        return [.. query];
+    }
+
+    private static byte[] Signed(byte[] message)
+    {
+        var buffer = new byte[message.Length + 512];
+        message.CopyTo(buffer, 0);
+        int length = Tsig.TsigMessage.Sign(buffer, message.Length, Targets.FuzzKey.Value.Value, [], timersOnly: false, 1_000_000, out _);
+        return buffer[..length];
     }
 
     // Every kind of request the CLI sends, a reply, and frames the server must refuse, each length-prefixed.

@@ -61,7 +61,8 @@ public sealed class AnswerTarget : IFuzzTarget
             throw new FuzzInvariantException(what);
     }
 
-    private static ZoneSnapshot LoadZones()
+    /// <summary>The fuzzers' zones (Zones/), as one snapshot.</summary>
+    public static ZoneSnapshot LoadZones()
     {
         var zones = new List<Zone>();
         foreach (var path in Directory.GetFiles(Path.Combine(FuzzTargets.BaseDirectory, "Zones"), "*.zone").Order(StringComparer.Ordinal))

@@ -11,6 +11,9 @@ public static class FuzzTargets
         new MessageTarget(),
         new ControlFrameTarget(),
         new UpstreamReplyTarget(),
+        new TransferTarget(),
+        new TsigTarget(),
+        new JournalTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);

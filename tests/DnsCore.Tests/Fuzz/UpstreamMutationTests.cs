@@ -21,23 +21,7 @@ public sealed class UpstreamMutationTests(ITestOutputHelper output)
         var target = new UpstreamReplyTarget();
         for (int i = 0; i < Mutations; i++)
         {
-            var reply = (byte[])corpus[random.Next(corpus.Length)].Clone();
-            switch (i % 3)
-            {
-                case 0:
-                    for (int flips = random.Next(1, 6); flips > 0; flips--)
-                        reply[random.Next(reply.Length)] ^= (byte)(1 << random.Next(8));
-                    break;
-                case 1:
-                    var other = corpus[random.Next(corpus.Length)];
-                    int cut = random.Next(Math.Min(reply.Length, other.Length));
-                    reply = [.. reply.AsSpan(0, cut), .. other.AsSpan(cut)];
-                    break;
-                default:
-                    if (reply.Length >= 12)
-                        reply[4 + 2 * random.Next(4) + 1] = (byte)random.Next(256); // a count that lies
-                    break;
-            }
+            var reply = CorpusMutation.Next(random, corpus, i);
             try
             {
                 target.Run(reply);
