@@ -12,7 +12,7 @@ namespace MiniDns.Server;
 /// exits, the server answers the new record.
 /// </summary>
 public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots, ServerCounters counters, Func<ServerStatusInfo> status,
-    RecursionService? recursion)
+    RecursionService? recursion, ZoneTransferService? transfers = null, Func<NotifyService?>? notify = null)
 {
     public async Task<ControlReply> ExecuteAsync(ControlRequest request, CancellationToken cancel)
     {
@@ -82,6 +82,8 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
                 return new ControlReply { Serial = serial, Policy = policy, Written = (serial, policy) != before };
             case ControlCommand.ZoneSoa:
                 return new ControlReply { Data = store.EditSoa(Required(r.Name, "name"), Required(r.Soa, "soa")), Written = true };
+            case ControlCommand.ZoneStatus:
+                return ZoneStatus(Required(r.Name, "name"));
             case ControlCommand.Status:
                 return new ControlReply { Status = Status() };
             case ControlCommand.KeyAdd:
@@ -98,6 +100,22 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
             default:
                 throw new ControlProtocolException($"unknown command '{r.Command}'");
         }
+    }
+
+    // The zone's serial, what its secondaries were last told and said, and its last transfer out (since the start).
+    private ControlReply ZoneStatus(byte[] name)
+    {
+        var (serial, _) = store.ReadSerial(name);
+        var origin = DnsName.ToLowerCopy(name);
+        var lines = new List<string>();
+        var told = notify?.Invoke()?.StatusOf(origin) ?? [];
+        foreach (var secondary in told)
+            lines.Add($"notified {secondary.Server} of serial {secondary.Serial} at {secondary.SentUtc:yyyy-MM-ddTHH:mm:ssZ}: "
+                + (secondary.Acknowledged ? "acknowledged" : secondary.Problem));
+        if (told.Count == 0)
+            lines.Add(notify?.Invoke() is null ? "no secondaries to notify (--notify)" : "no NOTIFY sent yet");
+        lines.Add(transfers is null ? "transfers out are off (--allow-transfer)" : transfers.LastTransferOf(origin) ?? "no transfer out since the start");
+        return new ControlReply { Serial = serial, Lines = lines };
     }
 
     private MiniDns.Resolution.ResolverCache Cache() =>

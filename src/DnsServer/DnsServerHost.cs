@@ -78,7 +78,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             host.Bind(options, faults, log);
             snapshots.Start();
             var service = new ControlService(store, snapshots, counters, () => new ServerStatusInfo(
-                typeof(DnsServerHost).Assembly.GetName().Version?.ToString() ?? "0", started, host.ControlPath, host.UdpEndPoints), host.Recursion);
+                typeof(DnsServerHost).Assembly.GetName().Version?.ToString() ?? "0", started, host.ControlPath, host.UdpEndPoints), host.Recursion, host.Transfers, () => host.Notify);
             host._control = ControlListener.Bind(control, service, faults, log);
             host._control.Start();
             if (options.Metrics is { } metrics)

@@ -22,6 +22,10 @@ namespace MiniDns.Server;
 public sealed class ZoneTransferService(NetworkList networks, IReadOnlyList<byte[]> keyNames, ZoneStore store, ILogger log)
 {
     private long _transfers, _refused;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastOut = new(StringComparer.Ordinal);
+
+    /// <summary>The zone's last transfer out, as a line for <c>minidns zone status</c>; null when there was none since the start.</summary>
+    public string? LastTransferOf(ReadOnlySpan<byte> zone) => _lastOut.TryGetValue(NameText.Format(zone), out var line) ? line : null;
 
     public long TransfersOut => Interlocked.Read(ref _transfers);
     public long Refused => Interlocked.Read(ref _refused);
@@ -77,6 +81,8 @@ public sealed class ZoneTransferService(NetworkList networks, IReadOnlyList<byte
             await SendAsync(buffer, signer?.Sign(buffer.Span[2..], length) ?? length, replies);
         }
         Interlocked.Increment(ref _transfers);
+        _lastOut[NameText.Format(zone.Origin)] = $"last transfer out: {RecordType.ToText(transfer.Type)} ({kind}) of serial {zone.Serial} to {client}"
+            + $"{(signer is null ? "" : ", key " + NameText.Format(signer.Key.Name))}, {writer.Records} records, at {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}";
         log.Information("{Type} of {Zone} serial {Serial} to {Client} ({Kind}{Key}): {Records} records in {Messages} messages, {Elapsed:0} ms",
             RecordType.ToText(transfer.Type), NameText.Format(zone.Origin), zone.Serial, client, kind,
             signer is null ? "" : ", key " + NameText.Format(signer.Key.Name), writer.Records, writer.Messages, clock.Elapsed.TotalMilliseconds);

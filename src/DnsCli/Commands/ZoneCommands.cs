@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MiniDns.Control;
 using MiniDns.Storage;
 using MiniDns.Wire;
 using MiniDns.Zones;
@@ -20,7 +21,25 @@ public static class ZoneCommands
         zone.Subcommands.Add(Check(cli));
         zone.Subcommands.Add(Serial(access, cli));
         zone.Subcommands.Add(Soa(access, cli));
+        zone.Subcommands.Add(Status(access, cli));
         return zone;
+    }
+
+    private static Command Status(StoreAccess access, CliContext cli)
+    {
+        var name = new Argument<string>("zone") { Description = "the zone" };
+        var command = new Command("status", "The zone's serial, what its secondaries were last told (NOTIFY) and whether they acknowledged, and its last transfer out, from the running server.\n\nExample:\n  minidns zone status cctv.com") { name };
+        command.SetAction(result => cli.Run(() =>
+        {
+            var origin = CliInput.Name(result.GetValue(name)!);
+            using var server = access.Server(result);
+            var reply = server.Send(new ControlRequest { Command = ControlCommand.ZoneStatus, Name = origin });
+            cli.Output.WriteLine($"zone {NameText.Format(DnsName.ToLowerCopy(origin))} serial {reply.Serial}");
+            foreach (var line in reply.Lines ?? [])
+                cli.Output.WriteLine(line);
+            return ExitCode.Success;
+        }));
+        return command;
     }
 
     private static Command List(StoreAccess access, CliContext cli)

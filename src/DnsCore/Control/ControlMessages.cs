@@ -103,6 +103,7 @@ public static class ControlCommand
     public const string Apply = "apply";                       // Edits, in one transaction -> Changes
     public const string ZoneSerial = "zone serial";            // Name, Policy?, Serial?, Bump -> Serial, Policy
     public const string ZoneSoa = "zone soa";                  // Name, Soa -> Data
+    public const string ZoneStatus = "zone status";            // Name -> Serial, Lines (NOTIFY and transfers)
     public const string Status = "status";                     // -> Status
     public const string CacheFlush = "cache flush";            // Name?, Subtree -> Count
     public const string CacheDump = "cache dump";              // Name?, Subtree -> Lines
