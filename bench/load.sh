@@ -6,6 +6,7 @@
 #   bench/load.sh --edits         MiniDns at 40k q/s while minidns edits a record once a second for 20 s
 #   bench/load.sh --rrl           MiniDns at 40k q/s with response rate limiting off and on, interleaved
 #   bench/load.sh --resolver      MiniDns as a resolver beside Unbound (bench/resolver-load.sh; same options)
+#   bench/load.sh --transfer      AXFR of 200,000 names to Knot, MiniDns primary beside NSD (bench/transfer-load.sh)
 #
 # NSD runs with its RRL off, and so does MiniDns beside it (--rrl-rate 0): dnsperf sends from one address,
 # which RRL would limit. --rrl measures what the limiter's table costs per query: "on" is a rate no bucket
@@ -30,7 +31,8 @@ while [ $# -gt 0 ]; do
         --edits) mode=edits; shift ;;
         --rrl) mode=rrl; shift ;;
         --resolver) shift; exec bash "$(dirname "$0")/resolver-load.sh" "$@" ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        --transfer) shift; exec bash "$(dirname "$0")/transfer-load.sh" "$@" ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "load.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
