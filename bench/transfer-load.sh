@@ -6,8 +6,9 @@
 #
 # Each primary runs pinned to CPU 0 (NSD with provide-xfr, MiniDns natively published with --allow-transfer),
 # Knot on CPU 1. Per round Knot transfers the zone afresh (knotc zone-retransfer) and its log gives the time;
-# the primary's resident memory is sampled every 20 ms meanwhile. Reported: median seconds per transfer, the
-# primary's resident growth during it, and MiniDns / NSD ratios. Every wait has a deadline.
+# the primary's resident memory (with the processes it forked) is sampled every 20 ms meanwhile. Reported:
+# median seconds per transfer, the primary's resident growth during it and its peak, and the MiniDns / NSD
+# ratio. Every wait has a deadline.
 set -euo pipefail
 
 names=200000 rounds=3
@@ -117,10 +118,12 @@ CONF
     wait_transfers 1
 }
 
+finished_transfers() { if [ -f "$work/knot/knot.log" ]; then grep -c 'incoming.*finished' "$work/knot/knot.log" || true; else echo 0; fi; }
+
 # Waits (at most 120 s) until Knot's log has N finished incoming transfers.
 wait_transfers() {
     local deadline=$(( $(date +%s) + 120 ))
-    until [ "$(grep -c 'incoming.*finished' "$work/knot/knot.log" 2>/dev/null || true)" -ge "$1" ]; do
+    until [ "$(finished_transfers)" -ge "$1" ]; do
         [ "$(date +%s)" -lt "$deadline" ] || { echo "transfer-load.sh: Knot did not finish transfer $1" >&2; tail -5 "$work/knot/knot.log" >&2; exit 1; }
         sleep 0.05
     done
@@ -129,21 +132,21 @@ wait_transfers() {
 # Resident memory of the primary and the processes it forked (NSD answers from a child).
 tree_rss_kb() { local total=0 p v; for p in $(tree_pids "$1"); do v=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0); total=$(( total + ${v:-0} )); done; echo "$total"; }
 
-# One transfer afresh: seconds (from Knot's log), and the primary's resident growth in MiB while it ran.
+# One transfer afresh: seconds (from Knot's log), the primary's resident growth while it ran and its peak, in MiB.
 transfer() {
-    local done_before; done_before=$(grep -c 'incoming.*finished' "$work/knot/knot.log")
+    local done_before; done_before=$(finished_transfers)
     local before; before=$(tree_rss_kb "$server_pid")
     local peak=$before
     knotc -s "$work/knot/knot.sock" zone-retransfer bench.test >/dev/null
     local deadline=$(( $(date +%s) + 120 ))
-    while [ "$(grep -c 'incoming.*finished' "$work/knot/knot.log")" -le "$done_before" ]; do
+    while [ "$(finished_transfers)" -le "$done_before" ]; do
         [ "$(date +%s)" -lt "$deadline" ] || { echo "transfer-load.sh: the retransfer did not finish" >&2; exit 1; }
         local now; now=$(tree_rss_kb "$server_pid")
         [ "$now" -gt "$peak" ] && peak=$now
         sleep 0.02
     done
     local seconds; seconds=$(grep 'incoming.*finished' "$work/knot/knot.log" | tail -1 | sed -E 's/.*finished, ([0-9.]+) seconds.*/\1/')
-    echo "$seconds $(awk -v p="$peak" -v b="$before" 'BEGIN { printf "%.1f", (p - b) / 1024 }')"
+    echo "$seconds $(awk -v p="$peak" -v b="$before" 'BEGIN { printf "%.1f %.1f", (p - b) / 1024, p / 1024 }')"
 }
 
 for server in nsd minidns; do
@@ -151,16 +154,16 @@ for server in nsd minidns; do
     start_knot
     for r in $(seq 1 "$rounds"); do
         transfer >> "$work/$server.xfr"
-        echo "round $r $server: $(tail -1 "$work/$server.xfr") (seconds, MiB resident growth of the primary)"
+        echo "round $r $server: $(tail -1 "$work/$server.xfr") (seconds; the primary's resident growth and peak, MiB)"
     done
     kill "$knot_pid"; wait "$knot_pid" 2>/dev/null || true; knot_pid=""
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 done
 
 printf '\n%s names (serial %s), %s transfers per primary to Knot (median)\n\n' "$names" "$serial" "$rounds"
-printf '| primary | AXFR s | resident growth MiB |\n|---|---|---|\n'
+printf '| primary | AXFR s | resident growth MiB | resident peak MiB |\n|---|---|---|---|\n'
 for server in nsd minidns; do
-    printf '| %s | %s | %s |\n' "$server" "$(column_median "$work/$server.xfr" 1)" "$(column_median "$work/$server.xfr" 2)"
+    printf '| %s | %s | %s | %s |\n' "$server" "$(column_median "$work/$server.xfr" 1)" "$(column_median "$work/$server.xfr" 2)" "$(column_median "$work/$server.xfr" 3)"
 done
 echo
 echo "MiniDns / NSD: AXFR time $(ratio "$(column_median "$work/minidns.xfr" 1)" "$(column_median "$work/nsd.xfr" 1)")"

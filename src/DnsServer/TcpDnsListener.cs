@@ -75,6 +75,9 @@ public sealed class TcpDnsListener : IAsyncDisposable
                 if (backoff > TimeSpan.Zero)
                     await Task.Delay(backoff, cancel);
                 var client = await _listener.AcceptAsync(cancel);
+                // Each message goes out in one send: without this, the end of every 64 KB transfer message
+                // waited for the client's delayed ACK (Nagle), and pipelined answers for each other's.
+                client.NoDelay = true;
                 backoff = TimeSpan.Zero;
                 Admit(client, cancel);
             }
