@@ -33,7 +33,8 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
     private readonly ConcurrentDictionary<(string Zone, IPEndPoint Server), Pending> _pending = new();
     private readonly ConcurrentDictionary<(string Zone, IPEndPoint Server), Status> _status = new();
     private readonly Lock _rate = new();
-    private long _nextSend;
+    private double _tokens = PerSecond;
+    private long _refilled = Stopwatch.GetTimestamp();
     private long _sent, _acknowledged, _failed;
 
     public long Sent => Interlocked.Read(ref _sent);
@@ -130,19 +131,28 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
         }
     }
 
-    // Spaces NOTIFYs 1/20 s apart, over all zones and secondaries.
+    // At most 20 NOTIFYs a second over all zones and secondaries (a token bucket of 20). A token is taken only
+    // when a NOTIFY goes: one replaced by a newer serial while it waited takes none (found by attack: booked
+    // slots of replaced NOTIFYs pushed the live ones back by seconds during a stream of edits).
     private async Task WaitTurnAsync(CancellationToken cancel)
     {
-        TimeSpan wait;
-        lock (_rate)
+        while (true)
         {
-            long now = Stopwatch.GetTimestamp();
-            long slot = Math.Max(now, _nextSend);
-            _nextSend = slot + Stopwatch.Frequency / PerSecond;
-            wait = Stopwatch.GetElapsedTime(now, slot);
-        }
-        if (wait > TimeSpan.Zero)
+            TimeSpan wait;
+            lock (_rate)
+            {
+                long now = Stopwatch.GetTimestamp();
+                _tokens = Math.Min(PerSecond, _tokens + (now - _refilled) * (double)PerSecond / Stopwatch.Frequency);
+                _refilled = now;
+                if (_tokens >= 1)
+                {
+                    _tokens -= 1;
+                    return;
+                }
+                wait = TimeSpan.FromSeconds((1 - _tokens) / PerSecond);
+            }
             await Task.Delay(wait, cancel);
+        }
     }
 
     public async ValueTask DisposeAsync()

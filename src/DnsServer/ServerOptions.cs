@@ -42,7 +42,6 @@ public sealed record ServerOptions
     /// <summary>The secret before the last rotation, still accepted for the cookies made with it.</summary>
     public byte[]? CookieSecretPrevious { get; init; }
 
-    /// <summary>Clients that may recurse; empty: nobody, names outside our zones are REFUSED (never an open resolver by default).</summary>
     /// <summary>Clients that may transfer our zones (<c>--allow-transfer CIDR</c>); none by default.</summary>
     public IReadOnlyList<IPNetwork> AllowTransfer { get; init; } = [];
 
@@ -55,6 +54,7 @@ public sealed record ServerOptions
     /// <summary>Secondaries to NOTIFY (<c>--notify</c>): of every zone, or of one (Zone set).</summary>
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
 
+    /// <summary>Clients that may recurse; empty: nobody, names outside our zones are REFUSED (never an open resolver by default).</summary>
     public IReadOnlyList<IPNetwork> RecursionAllow { get; init; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
     public IReadOnlyList<IPEndPoint> Forwarders { get; init; } = [];
     public IReadOnlyList<(byte[] Domain, IReadOnlyList<IPEndPoint> Servers)> ForwardZones { get; init; } = [];
@@ -113,7 +113,7 @@ public sealed record ServerOptions
             RecursionAllow = List(precedence, "recursion-allow") is { Length: > 0 } allow
                 ? allow is ["none"] ? [] : allow.Select(a => ParseNetwork(a, "--recursion-allow")).ToArray()
                 : defaults.RecursionAllow,
-            AllowTransfer = List(precedence, "allow-transfer").Where(a => !a.StartsWith(KeyPrefix, StringComparison.Ordinal))
+            AllowTransfer = List(precedence, "allow-transfer").Where(a => !a.StartsWith(KeyPrefix, StringComparison.Ordinal) && a != "none")
                 .Select(a => ParseNetwork(a, "--allow-transfer")).ToArray(),
             AllowTransferKeys = List(precedence, "allow-transfer").Where(a => a.StartsWith(KeyPrefix, StringComparison.Ordinal))
                 .Select(a => ParseKeyName(a[KeyPrefix.Length..])).ToArray(),

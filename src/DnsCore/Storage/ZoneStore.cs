@@ -41,7 +41,7 @@ public sealed class ZoneStore : IZoneStore
             _journal = new ChangeJournal(_file.Collection("changes"));
             _keys = _file.Collection("keys");
             var transfers = _file.Collection("ixfr");
-            _transfers = new TransferJournal(transfers, journalVersions);
+            _transfers = new TransferJournal(transfers, _file.Collection("ixfr_zones"), journalVersions);
             Guard(() => blocks.EnsureIndex("z") && transfers.EnsureIndex("z"));
         }
         catch

@@ -39,32 +39,28 @@ public static class TransferRecords
     /// <summary>
     /// The differences from <paramref name="from"/> to the zone's serial, condensed into one sequence (the
     /// old SOA, what went, the new SOA, what came; RFC 1995 4 allows it), between two copies of the current
-    /// SOA; null when the journal does not lead from that serial to exactly this one (the caller sends the
-    /// whole zone).
+    /// SOA; null when the journal does not lead from that serial to exactly this one, or when the differences
+    /// would be larger than the zone (the caller sends the whole zone).
     /// </summary>
     public static IEnumerable<TransferRecord>? Ixfr(Zone zone, IReadOnlyList<JournalEntry> journal, uint from)
     {
-        int start = -1;
-        for (int i = journal.Count - 1; i >= 0; i--)
-        {
-            if (journal[i].From == from)
-            {
-                start = i;
-                break;
-            }
-        }
-        if (start < 0)
+        // Back from the newest entry, which must end at the zone's serial, along an unbroken chain to the
+        // client's serial: a serial that came round again (RFC 1982 wrap) is met on the newest chain first
+        // (found by attack: walking forward from its first appearance sent an old chain's changes).
+        int start = journal.Count - 1;
+        if (start < 0 || journal[start].To != zone.Serial)
             return null;
+        while (journal[start].From != from)
+        {
+            if (start == 0 || journal[start - 1].To != journal[start].From)
+                return null;
+            start--;
+        }
         var removed = new HashSet<ZoneRecord>();
         var added = new HashSet<ZoneRecord>();
-        uint at = from;
-        ZoneRecord? oldSoa = null;
-        for (int i = start; i < journal.Count && at != zone.Serial; i++)
+        for (int i = start; i < journal.Count; i++)
         {
             var entry = journal[i];
-            if (entry.From != at)
-                return null;
-            oldSoa ??= entry.Removed[0];
             // Net effect: a record added then removed again was never there for the client, and the reverse.
             foreach (var record in entry.Removed.Skip(1))
             {
@@ -76,12 +72,11 @@ public static class TransferRecords
                 if (!removed.Remove(record))
                     added.Add(record);
             }
-            at = entry.To;
         }
-        if (at != zone.Serial || oldSoa is null)
+        if (removed.Count + added.Count > zone.RecordCount)
             return null;
         var soa = Soa(zone);
-        return [soa, From(oldSoa), .. removed.Select(From), soa, .. added.Select(From), soa];
+        return [soa, From(journal[start].Removed[0]), .. removed.Select(From), soa, .. added.Select(From), soa];
     }
 
     private static TransferRecord Soa(Zone zone) => new(zone.Origin, RecordType.SOA, zone.Soa.Ttl, zone.Soa.Records.Packed[2..]);

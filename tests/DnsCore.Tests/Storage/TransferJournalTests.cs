@@ -116,6 +116,47 @@ public sealed class TransferJournalTests : IDisposable
     }
 
     [Fact]
+    public void A_serial_that_comes_round_again_is_followed_on_the_newest_chain()
+    {
+        // Found by attack: S0 -> S1 -> S2 -> S3, then S3 + 2^31 - 1, then S1 again (RFC 1982 lets a serial
+        // come round). Walking forward from the first S1 sent a client at S0 only the first change.
+        _store.SetSerial(Cctv, "increment", null, bump: false);
+        var start = (Current.Serial, Contents(Current));
+        _store.AddRecord(Name("w1.cctv.com."), RecordType.A, [192, 0, 2, 1], 60);
+        uint s1 = Current.Serial;
+        _store.AddRecord(Name("w2.cctv.com."), RecordType.A, [192, 0, 2, 2], 60);
+        _store.AddRecord(Name("w3.cctv.com."), RecordType.A, [192, 0, 2, 3], 60);
+        _store.SetSerial(Cctv, null, Current.Serial + 0x7FFF_FFFFu, bump: false);
+        _store.SetSerial(Cctv, null, s1, bump: false);
+
+        var now = Current;
+        Assert.Equal(s1, now.Serial);
+        var answer = TransferRecords.Ixfr(now, _store.ReadJournal(Cctv), start.Serial);
+        Assert.NotNull(answer);
+        Assert.Equal(Contents(now), Applied(start.Item2, [.. answer]));
+    }
+
+    [Fact]
+    public void A_change_of_more_than_a_megabyte_ends_the_journal_and_is_stored()
+    {
+        // Found by attack: a zone replaced by 70,000 long TXT records made a journal entry past LiteDB's 16 MB
+        // document limit, and the replace failed. Past 1 MiB the journal ends instead, and the secondaries
+        // transfer the whole zone.
+        _store.AddRecord(Name("new.cctv.com."), RecordType.A, [192, 0, 2, 200], 60);
+        uint before = Current.Serial;
+        var text = new byte[251];
+        text[0] = 250;
+        var records = _store.ListRecords(Cctv).Concat(Enumerable.Range(0, 5000).Select(i =>
+            new ZoneRecord(Name($"t{i}.cctv.com."), RecordType.TXT, 60, [.. text[..^4], (byte)(i >> 8), (byte)i, 1, 2]))).ToList();
+
+        _store.ImportZones([new ZoneContent(Cctv, records)], replace: true);
+
+        Assert.Equal(records.Count, _store.ListRecords(Cctv).Count);
+        Assert.Empty(_store.ReadJournal(Cctv));
+        Assert.Null(TransferRecords.Ixfr(Current, _store.ReadJournal(Cctv), before));
+    }
+
+    [Fact]
     public void Removing_or_importing_a_zone_anew_ends_its_journal()
     {
         _store.AddRecord(Name("new.cctv.com."), RecordType.A, [192, 0, 2, 200], 60);

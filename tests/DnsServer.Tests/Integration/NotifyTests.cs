@@ -59,6 +59,34 @@ public sealed class NotifyTests
     }
 
     [Fact]
+    public async Task A_stream_of_changes_does_not_hold_back_the_notify_of_the_last_one()
+    {
+        // Found by attack: every NOTIFY a newer serial replaced had booked a send slot, so 40 edits to a zone
+        // with 10 secondaries pushed the last serial's NOTIFYs back by seconds. Ten are owed at the end: half a second at 20 a second.
+        var secondary = new Secondary();
+        var targets = Enumerable.Range(1, 10).Select(i => ((byte[]?)null, new IPEndPoint(IPAddress.Parse($"127.0.0.{40 + i}"), 5300))).ToList();
+        await using var notify = new NotifyService(targets, secondary, new LoggerConfiguration().CreateLogger());
+        MiniDns.Zones.ZoneSnapshot Version(uint serial)
+        {
+            var file = MiniDns.Zones.MasterFileParser.Parse(TestZones.Example.Replace("2026112701", serial.ToString(System.Globalization.CultureInfo.InvariantCulture)), "test.zone");
+            return new MiniDns.Zones.ZoneSnapshot([MiniDns.Zones.ZoneBuilder.Build(file.Origin!, file.Records)]);
+        }
+        var previous = MiniDns.Zones.ZoneSnapshot.Empty;
+        for (uint serial = 1; serial <= 40; serial++)
+        {
+            var next = Version(serial);
+            notify.Published(previous, next);
+            previous = next;
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+        var last = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 100 && notify.StatusOf(WireName.Name("example.test.")).Count(s => s.Serial == 40 && s.Acknowledged) < 10; i++)
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.Equal(10, notify.StatusOf(WireName.Name("example.test.")).Count(s => s.Serial == 40 && s.Acknowledged));
+        Assert.True(last.Elapsed < TimeSpan.FromSeconds(3), $"the last serial's NOTIFYs took {last.Elapsed.TotalSeconds:0.0} s after the last change");
+    }
+
+    [Fact]
     public async Task Zone_status_shows_the_secondaries_told_and_the_last_transfer_out()
     {
         // The secondary here is another MiniDns, which does not take NOTIFY (NOTIMP): the status says so.
