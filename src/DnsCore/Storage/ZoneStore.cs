@@ -42,7 +42,7 @@ public sealed class ZoneStore : IZoneStore
             _keys = _file.Collection("keys");
             var transfers = _file.Collection("ixfr");
             _transfers = new TransferJournal(transfers, _file.Collection("ixfr_zones"), journalVersions);
-            Guard(() => blocks.EnsureIndex("z") && transfers.EnsureIndex("z"));
+            Guard(() => blocks.EnsureIndex("z") | transfers.EnsureIndex("z"));
         }
         catch
         {
