@@ -12,8 +12,9 @@ namespace MiniDns.Server;
 /// the stream splits or joins it; several queries share a connection. One clock per connection bounds every
 /// wait: a connection idle, or holding half a message, for the idle timeout is closed, and so is one whose
 /// answer cannot be written within it (a client that pipelines queries and never reads); the clock stops
-/// while we answer, and while the resolver owes it answers, which go out as they come (<see cref="TcpReplies"/>). Connections are capped in all and per client address (<see cref="TcpConnectionTable"/>).
-/// Every connection runs on its own task, so a slow client never blocks another, and a failure in one is
+/// while we answer, and while the resolver owes it answers, which go out as they come (<see cref="TcpReplies"/>).
+/// Zone transfers are sent from here too (<see cref="ZoneTransferService"/>). Connections are capped in all and
+/// per client address (<see cref="TcpConnectionTable"/>). Every connection runs on its own task, so a slow client never blocks another, and a failure in one is
 /// counted and logged and closes only that connection.
 /// </summary>
 public sealed class TcpDnsListener : IAsyncDisposable
