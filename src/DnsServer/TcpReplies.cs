@@ -3,7 +3,7 @@ namespace MiniDns.Server;
 /// <summary>
 /// The sending side of one TCP connection, and its clock. Answers go out one whole message at a time, each
 /// as soon as it is ready: the resolver's answers when they come, not in the order asked, so a slow name does
-/// not hold up the questions pipelined behind it (RFC 7766 6.2.1.1, as Unbound does). At most
+/// not hold up the questions pipelined behind it (RFC 7766 6.2.1.1). At most
 /// <see cref="MaxOwed"/> resolver answers are owed at once; past that the connection reads no more until one
 /// is sent. The connection is idle (evictable, with the idle clock running) only while it reads and owes
 /// nothing (RFC 7766 6.2.3); every send is bounded by the idle timeout, so a client that never reads is closed.
