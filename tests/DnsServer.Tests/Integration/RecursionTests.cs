@@ -125,7 +125,9 @@ public sealed class RecursionTests(LoopbackHierarchy hierarchy) : IClassFixture<
             Assert.True(MessageReader.TryRead(await RawDns.ReadFramedAsync(socket), out var reply, out var error), error);
             replies.Add(reply);
         }
-        Assert.Equal([2, 3, 1], replies.Select(r => (int)r.Id));
+        // The two fast ones in either order (each is its own resolution), the slow one last.
+        Assert.Equal([2, 3], replies.Take(2).Select(r => (int)r.Id).Order());
+        Assert.Equal(1, replies[2].Id);
         Assert.Equal([ResponseCode.NoError, ResponseCode.NoError, ResponseCode.ServFail], replies.Select(r => r.Rcode));
 
         // The connection goes on after the answers owed are paid.
