@@ -163,10 +163,13 @@ public sealed class ControlClient : IZoneStore
     public void AddZone(byte[] origin, IReadOnlyList<byte[]> nameServers, byte[] admin, uint ttl) =>
         Send(new ControlRequest { Command = ControlCommand.ZoneAdd, Name = origin, NameServers = nameServers, Admin = admin, Ttl = ttl });
 
+    public void AddSecondaryZone(byte[] origin, string primary, byte[]? key) =>
+        Send(new ControlRequest { Command = ControlCommand.ZoneAddSecondary, Name = origin, Primary = primary, Key = key });
+
     public bool RemoveZone(byte[] origin) => Send(new ControlRequest { Command = ControlCommand.ZoneRemove, Name = origin }).Written;
 
-    public Tsig.TsigKey AddKey(byte[] name, string algorithm) =>
-        new(Wire.DnsName.ToLowerCopy(name), algorithm, Send(new ControlRequest { Command = ControlCommand.KeyAdd, Name = name, Algorithm = algorithm }).Data
+    public Tsig.TsigKey AddKey(byte[] name, string algorithm, byte[]? secret = null) =>
+        new(Wire.DnsName.ToLowerCopy(name), algorithm, Send(new ControlRequest { Command = ControlCommand.KeyAdd, Name = name, Algorithm = algorithm, Data = secret }).Data
             ?? throw new ControlProtocolException("the server's reply lacks the key's secret"));
 
     public IReadOnlyList<KeySummary> ListKeys() => Send(new ControlRequest { Command = ControlCommand.KeyList }).Keys ?? [];

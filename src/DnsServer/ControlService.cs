@@ -12,7 +12,7 @@ namespace MiniDns.Server;
 /// exits, the server answers the new record.
 /// </summary>
 public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots, ServerCounters counters, Func<ServerStatusInfo> status,
-    RecursionService? recursion, ZoneTransferService? transfers = null, Func<NotifyService?>? notify = null)
+    RecursionService? recursion, ZoneTransferService? transfers = null, Func<NotifyService?>? notify = null, SecondaryService? secondaries = null)
 {
     public async Task<ControlReply> ExecuteAsync(ControlRequest request, CancellationToken cancel)
     {
@@ -57,6 +57,9 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
             case ControlCommand.ZoneAdd:
                 store.AddZone(Required(r.Name, "name"), Required(r.NameServers, "nameServers"), Required(r.Admin, "admin"), Required(r.Ttl, "ttl"));
                 return new ControlReply { Written = true };
+            case ControlCommand.ZoneAddSecondary:
+                store.AddSecondaryZone(Required(r.Name, "name"), Required(r.Primary, "primary"), r.Key);
+                return new ControlReply { Written = true };
             case ControlCommand.ZoneRemove:
                 return new ControlReply { Written = store.RemoveZone(Required(r.Name, "name")) };
             case ControlCommand.ZoneImport:
@@ -87,7 +90,7 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
             case ControlCommand.Status:
                 return new ControlReply { Status = Status() };
             case ControlCommand.KeyAdd:
-                var key = store.AddKey(Required(r.Name, "name"), Required(r.Algorithm, "algorithm"));
+                var key = store.AddKey(Required(r.Name, "name"), Required(r.Algorithm, "algorithm"), r.Data);
                 return new ControlReply { Data = key.Secret };
             case ControlCommand.KeyList:
                 return new ControlReply { Keys = store.ListKeys() };
@@ -107,7 +110,7 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
     {
         var (serial, _) = store.ReadSerial(name);
         var origin = DnsName.ToLowerCopy(name);
-        var lines = new List<string>();
+        var lines = new List<string>(secondaries?.StatusOf(origin) ?? []);
         var told = notify?.Invoke()?.StatusOf(origin) ?? [];
         foreach (var secondary in told)
             lines.Add($"notified {secondary.Server} of serial {secondary.Serial} at {secondary.SentUtc:yyyy-MM-ddTHH:mm:ssZ}: "

@@ -75,10 +75,11 @@ public sealed class DnsServerHost : IAsyncDisposable
             snapshots.LoadInitial();
             log.Information("Loaded the zone snapshot in {Elapsed:0} ms", loading.Elapsed.TotalMilliseconds);
             host = new DnsServerHost(store, snapshots, counters);
+            host.Secondaries = new SecondaryService(store, snapshots, faults, log);
             host.Bind(options, faults, log);
             snapshots.Start();
             var service = new ControlService(store, snapshots, counters, () => new ServerStatusInfo(
-                typeof(DnsServerHost).Assembly.GetName().Version?.ToString() ?? "0", started, host.ControlPath, host.UdpEndPoints), host.Recursion, host.Transfers, () => host.Notify);
+                typeof(DnsServerHost).Assembly.GetName().Version?.ToString() ?? "0", started, host.ControlPath, host.UdpEndPoints), host.Recursion, host.Transfers, () => host.Notify, host.Secondaries);
             host._control = ControlListener.Bind(control, service, faults, log);
             host._control.Start();
             if (options.Metrics is { } metrics)
@@ -97,6 +98,7 @@ public sealed class DnsServerHost : IAsyncDisposable
                 snapshots.Published += host.Notify.Published;
                 host.Notify.Published(Zones.ZoneSnapshot.Empty, snapshots.Current);
             }
+            host.Secondaries.Start();
             var current = snapshots.Current;
             log.Information("MiniDns serving {Zones} zones, {Records} records from {Database} on {Addresses} port {Port} (UDP and TCP); control socket {Control}",
                 current.Zones.Count, current.RecordCount, store.Path, options.Listen.Select(a => a.ToString()).ToArray(), host.Port, host.ControlPath);
@@ -232,7 +234,7 @@ public sealed class DnsServerHost : IAsyncDisposable
                     options.AllowTransferKeys.Select(k => NameText.Format(k)).ToArray());
             foreach (var (udp, tcp) in bound)
             {
-                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl, cookies, Recursion, Transfers));
+                _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl, cookies, Recursion, Transfers, Secondaries));
                 _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections,
                     options.TcpMaxPerClient, options.Answer, faults, cookies, Recursion, Transfers));
             }
@@ -242,6 +244,9 @@ public sealed class DnsServerHost : IAsyncDisposable
 
     /// <summary>The resolver for allowed clients; null when nobody may recurse.</summary>
     public RecursionService? Recursion { get; private set; }
+
+    /// <summary>The store's secondary zones, copied from their primaries.</summary>
+    public SecondaryService? Secondaries { get; private set; }
 
     /// <summary>Zone transfers out; null when no client may transfer (all are refused).</summary>
     public ZoneTransferService? Transfers { get; private set; }
@@ -316,6 +321,8 @@ public sealed class DnsServerHost : IAsyncDisposable
         _metrics?.Dispose();
         if (Notify is not null)
             await Notify.DisposeAsync();
+        if (Secondaries is not null)
+            await Secondaries.DisposeAsync();
         if (_control is not null)
             await _control.DisposeAsync();
         foreach (var listener in _udp)

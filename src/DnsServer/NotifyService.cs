@@ -55,6 +55,8 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
             return;
         foreach (var zone in next.Zones)
         {
+            if (zone.Unavailable)
+                continue;
             if (previous.FindZone(zone.Origin) is { } old && old.Origin.AsSpan().SequenceEqual(zone.Origin) && old.Serial == zone.Serial)
                 continue;
             foreach (var (only, server) in targets)

@@ -120,6 +120,7 @@ public sealed class ServerCounters
             {
                 ResponseReason.None => null,
                 < ResponseReason.NoZone => "formerr",
+                ResponseReason.Unavailable => "servfail",
                 _ => "refused",
             };
             if (rcode is not null)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MiniDns.Transfer;
 using MiniDns.Wire;
 using Serilog;
 
@@ -24,6 +25,7 @@ public sealed class UdpDnsListener : IDisposable
     private readonly ServerCookies _cookies;
     private readonly RecursionService? _recursion;
     private readonly ZoneTransferService? _transfers;
+    private readonly SecondaryService? _secondaries;
     private readonly List<Thread> _threads = [];
     private volatile bool _stopping;
 
@@ -31,10 +33,11 @@ public sealed class UdpDnsListener : IDisposable
 
     public UdpDnsListener(Socket[] sockets, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, bool batching,
         AnswerMessage answer, FaultLog faults, ResponseRateLimiter rrl, ServerCookies cookies, RecursionService? recursion,
-        ZoneTransferService? transfers = null)
+        ZoneTransferService? transfers = null, SecondaryService? secondaries = null)
     {
         _recursion = recursion;
         _transfers = transfers;
+        _secondaries = secondaries;
         _cookies = cookies;
         _rrl = rrl;
         _answer = answer;
@@ -189,6 +192,10 @@ public sealed class UdpDnsListener : IDisposable
             int length = _answer(request, response, snapshot, context, null);
             if (context.LastReason == ResponseReason.Transfer && _transfers is not null)
                 return _transfers.AnswerUdp(request, response[..ResponseWriter.UdpLimit(context.Query)], snapshot, context.ClientAddress);
+            // NOTIFY is no query: the reader turns it away as NOTIMP, and a secondary zone's primary is answered here.
+            if (context.LastResult == QueryParseResult.NotImp && _secondaries is not null && request.Length > 2
+                && (request[2] << 8 & HeaderFlags.OpcodeMask) == NotifyMessage.Opcode)
+                return _secondaries.AnswerNotify(request, response[..Math.Min(response.Length, 512)], context.ClientAddress);
             return length;
         }
         catch (Exception e)

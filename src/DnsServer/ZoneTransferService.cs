@@ -125,6 +125,12 @@ public sealed class ZoneTransferService(NetworkList networks, IReadOnlyList<byte
             int length = transfer.WriteEmpty(response, rcode);
             return new Decision(null, null, null, signer?.Sign(response, length) ?? length);
         }
+        if (zone.Unavailable)
+        {
+            // A secondary zone not transferred yet, or expired: nothing current to give.
+            int length = transfer.WriteEmpty(response, ResponseCode.ServFail);
+            return new Decision(null, null, null, signer?.Sign(response, length) ?? length);
+        }
         return new Decision(zone, transfer, signer, 0);
     }
 

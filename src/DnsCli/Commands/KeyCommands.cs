@@ -22,15 +22,24 @@ public static class KeyCommands
         var name = new Argument<string>("name") { Description = "the key's name, e.g. transfer.cctv.com" };
         var algorithm = new Option<string>("--algorithm") { Description = $"one of {string.Join(", ", TsigKey.Algorithms)}", DefaultValueFactory = _ => TsigKey.HmacSha256 };
         algorithm.AcceptOnlyFromAmong([.. TsigKey.Algorithms]);
-        var command = new Command("add", "Make a key with a random secret and print it, once, in the form NSD, Knot and BIND read.\n\nExample:\n  minidns key add transfer.cctv.com")
+        var secret = new Option<string?>("--secret") { Description = "another server's secret (base64), for a primary's key; default: a new random one" };
+        var command = new Command("add", "Make a key with a random secret and print it, once, in the form NSD, Knot and BIND read; or keep a primary's key (--secret).\n\nExamples:\n  minidns key add transfer.cctv.com\n  minidns key add transfer.cctv.com --secret \"$(cat secret.b64)\"")
         {
-            name, algorithm,
+            name, algorithm, secret,
         };
         command.SetAction(result => cli.Run(() =>
         {
             var wire = CliInput.Name(result.GetValue(name)!);
+            byte[]? given = null;
+            if (result.GetValue(secret) is { } text)
+            {
+                given = new byte[text.Length];
+                if (!Convert.TryFromBase64String(text.Trim(), given, out int length))
+                    throw new CliException("--secret is not base64");
+                given = given[..length];
+            }
             using var store = access.Open(result, create: true);
-            cli.Output.WriteLine(store.AddKey(wire, result.GetValue(algorithm)!).ToBindConfig());
+            cli.Output.WriteLine(store.AddKey(wire, result.GetValue(algorithm)!, given).ToBindConfig());
             return ExitCode.Success;
         }));
         return command;

@@ -62,17 +62,38 @@ public static class ZoneCommands
     private static Command Add(StoreAccess access, CliContext cli)
     {
         var name = new Argument<string>("zone") { Description = "the zone's origin, e.g. cctv.com" };
-        var ns = new Option<string[]>("--ns") { Description = "a name server (repeat for several); the first becomes the SOA MNAME", Required = true, AllowMultipleArgumentsPerToken = false };
+        var ns = new Option<string[]>("--ns") { Description = "a name server (repeat for several); the first becomes the SOA MNAME", AllowMultipleArgumentsPerToken = false };
         var admin = new Option<string?>("--admin") { Description = "the SOA RNAME mailbox (default hostmaster.ZONE)" };
         var ttl = new Option<uint>("--ttl") { Description = "TTL of the SOA and NS records", DefaultValueFactory = _ => ZoneStore.DefaultTtl };
-        var command = new Command("add", "Create a zone with its SOA and NS records.\n\nExample:\n  minidns zone add cctv.com --ns ns1.cctv.com --ns ns2.cctv.com --admin hostmaster.cctv.com --ttl 3600")
+        var primary = new Option<string?>("--primary") { Description = "make a secondary zone, copied from this primary (ADDRESS[:PORT]) by zone transfer instead" };
+        var key = new Option<string?>("--key") { Description = "with --primary: the TSIG key (minidns key add) that signs the transfers and the primary's NOTIFYs" };
+        var command = new Command("add", "Create a zone with its SOA and NS records, or a secondary zone copied from its primary (--primary).\n\nExamples:\n"
+            + "  minidns zone add cctv.com --ns ns1.cctv.com --ns ns2.cctv.com --admin hostmaster.cctv.com --ttl 3600\n"
+            + "  minidns zone add cctv.com --primary 192.0.2.1 --key transfer.cctv.com")
         {
-            name, ns, admin, ttl,
+            name, ns, admin, ttl, primary, key,
         };
         command.SetAction(result => cli.Run(() =>
         {
             var origin = CliInput.Name(result.GetValue(name)!);
-            var servers = result.GetValue(ns)!.Select(n => CliInput.Name(n)).ToList();
+            var given = result.GetValue(ns) ?? [];
+            if (result.GetValue(primary) is { } from)
+            {
+                if (given.Length > 0 || result.GetValue(admin) is not null)
+                    throw new CliException("a secondary zone takes its SOA and NS records from its primary: give --primary without --ns or --admin");
+                if (!ZoneStore.TryParsePrimary(from, out _))
+                    throw new CliException($"--primary '{from}' is not an address (ADDRESS[:PORT], [IPv6]:PORT)");
+                var keyName = result.GetValue(key) is { } k ? CliInput.Name(k) : null;
+                using var secondaries = access.Open(result, create: true);
+                secondaries.AddSecondaryZone(origin, from, keyName);
+                cli.Output.WriteLine($"added secondary zone {NameText.Format(origin)}, copied from {from}; it answers SERVFAIL until the first transfer (minidns zone status {NameText.Format(origin)})");
+                return ExitCode.Success;
+            }
+            if (result.GetValue(key) is not null)
+                throw new CliException("--key is for a secondary zone: give it with --primary");
+            if (given.Length == 0)
+                throw new CliException("give the zone's name servers (--ns), or --primary for a secondary zone");
+            var servers = given.Select(n => CliInput.Name(n)).ToList();
             var mailbox = result.GetValue(admin) is { } a ? CliInput.Name(a) : CliInput.Name("hostmaster", origin);
             using var store = access.Open(result, create: true);
             store.AddZone(origin, servers, mailbox, result.GetValue(ttl));

@@ -29,6 +29,8 @@ public sealed record ControlRequest
     public bool Bump { get; init; }
     public SoaFields? Soa { get; init; }
     public string? Algorithm { get; init; }
+    public string? Primary { get; init; }
+    public byte[]? Key { get; init; }
 }
 
 /// <summary>The owner's answer: a refusal (<see cref="Error"/> set, the same lines the CLI would print offline) or the result.</summary>
@@ -94,6 +96,7 @@ public static class ControlCommand
 {
     public const string ZoneList = "zone list";                // -> ZoneList
     public const string ZoneAdd = "zone add";                  // Name, NameServers, Admin, Ttl
+    public const string ZoneAddSecondary = "zone add secondary"; // Name, Primary, Key?
     public const string ZoneRemove = "zone remove";            // Name -> Written
     public const string ZoneImport = "zone import";            // Zones, Replace
     public const string ZoneEdit = "zone edit";                // Zones (one), Serial (the one edited) -> Serial

@@ -25,6 +25,7 @@ public static class ControlRequestCheck
         }
         Name(r.Name, "name");
         Name(r.Admin, "admin");
+        Name(r.Key, "key");
         Name(r.Soa?.Mname, "mname");
         Name(r.Soa?.Rname, "rname");
         foreach (var ns in r.NameServers ?? [])

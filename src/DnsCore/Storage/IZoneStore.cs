@@ -16,6 +16,9 @@ public interface IZoneStore : IDisposable
 
     void AddZone(byte[] origin, IReadOnlyList<byte[]> nameServers, byte[] admin, uint ttl);
 
+    /// <summary>Makes a secondary zone, copied from <paramref name="primary"/> ("address[:port]") by the running server, with TSIG key <paramref name="key"/>.</summary>
+    void AddSecondaryZone(byte[] origin, string primary, byte[]? key);
+
     bool RemoveZone(byte[] origin);
 
     void ImportZones(IReadOnlyList<ZoneContent> zones, bool replace);
@@ -36,8 +39,8 @@ public interface IZoneStore : IDisposable
     /// <summary>Record edits in one transaction, all or none; what each changed.</summary>
     IReadOnlyList<int> Apply(IReadOnlyList<RecordEdit> edits);
 
-    /// <summary>Makes a TSIG key with a random secret, stored; the key, whose secret is shown this once.</summary>
-    Tsig.TsigKey AddKey(byte[] name, string algorithm);
+    /// <summary>Stores a TSIG key, with <paramref name="secret"/> (another server's key) or a random one; the key, whose secret is shown this once.</summary>
+    Tsig.TsigKey AddKey(byte[] name, string algorithm, byte[]? secret = null);
 
     /// <summary>The TSIG keys stored, by name and algorithm (never their secrets).</summary>
     IReadOnlyList<KeySummary> ListKeys();

@@ -143,6 +143,9 @@ public static class RecordEditRules
     public static bool SameData(ushort type, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) =>
         IsName(type) ? DnsName.EqualsIgnoreCase(a, b) : a.SequenceEqual(b);
 
+    /// <summary>The record data as <see cref="SameData"/> compares it: a name lower-cased, anything else as it is.</summary>
+    public static byte[] SameDataKey(ushort type, byte[] data) => IsName(type) ? DnsName.ToLowerCopy(data) : data;
+
     // The types whose whole RDATA is one domain name.
     private static bool IsName(ushort type) => type is RecordType.NS or RecordType.CNAME or RecordType.DNAME or RecordType.PTR;
 

@@ -22,12 +22,21 @@ public sealed record StoreChanges(long Version, IReadOnlyDictionary<string, Zone
         {
             if (change.Whole)
             {
-                if (change.AllRecords is not null)
-                    zones.Add(ZoneBuilder.Build(change.Origin, change.AllRecords));
+                if (change.AllRecords is not { } records)
+                    continue;
+                if (change.Unavailable && records.Count == 0)
+                    zones.Add(ZoneBuilder.Placeholder(change.Origin));
+                else if (change.Unavailable)
+                    zones.Add(ZoneBuilder.Build(change.Origin, records).AsUnavailable());
+                else
+                    zones.Add(ZoneBuilder.Build(change.Origin, records));
                 continue;
             }
             var old = current.Zones.FirstOrDefault(z => z.Origin.AsSpan().SequenceEqual(change.Origin))
                 ?? throw new ZoneDataException([$"zone {Wire.NameText.Format(change.Origin)} changed but is not loaded"]);
+            // A zone's availability changes only with the whole zone touched; anything else is read again in full.
+            if (old.Unavailable || change.Unavailable)
+                throw new ZoneDataException([$"zone {Wire.NameText.Format(change.Origin)} changed availability by names"]);
             zones.Add(ZoneBuilder.Rebuild(old, change.NameRecords));
         }
         return new ZoneSnapshot(zones, Version);
@@ -41,6 +50,9 @@ public sealed class ZoneChange(byte[] origin)
 
     /// <summary>The zone was imported, replaced, added or removed: <see cref="AllRecords"/> is its content (null: removed).</summary>
     public bool Whole { get; set; }
+
+    /// <summary>A secondary zone not transferred yet or expired: served as SERVFAIL.</summary>
+    public bool Unavailable { get; set; }
     public IReadOnlyList<ZoneRecord>? AllRecords { get; set; }
     public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
 

@@ -10,11 +10,12 @@ namespace MiniDns.Storage;
 /// control socket. Collections: <c>zones</c> (origin, serial, serial policy, record count, block count);
 /// <c>blocks</c>, the zones' names and records (<see cref="ZoneBlocks"/>); <c>changes</c>, what the last edits
 /// touched (<see cref="ChangeJournal"/>); <c>ixfr</c>, each zone's last versions as differences (<see cref="TransferJournal"/>);
-/// <c>keys</c>, the TSIG keys (name, algorithm, secret). What an edit may do to a name is decided by
+/// <c>keys</c>, the TSIG keys (name, algorithm, secret). Secondary zones, copied from a primary, are in
+/// ZoneStore.Secondaries.cs. What an edit may do to a name is decided by
 /// <see cref="RecordEditRules"/>; this class reads, asks, and writes in one transaction. Safe to call from
 /// several threads: calls run one at a time.
 /// </summary>
-public sealed class ZoneStore : IZoneStore
+public sealed partial class ZoneStore : IZoneStore
 {
     private readonly StoreFile _file;
     private readonly ILiteCollection<BsonDocument> _zones;
@@ -66,11 +67,18 @@ public sealed class ZoneStore : IZoneStore
     {
         long version = 0;
         var builders = new Dictionary<string, ZoneBuilder>(StringComparer.Ordinal);
+        var unavailable = new Dictionary<string, bool>(StringComparer.Ordinal); // zone -> has content
         _file.ReadCommitted(() =>
         {
             version = ReadChangeCounter();
             foreach (var zone in _zones.FindAll())
-                builders[zone["_id"].AsString] = new ZoneBuilder(ParseName(zone["_id"].AsString), zone["records"].AsInt32);
+            {
+                string key = zone["_id"].AsString;
+                if (IsUnavailable(zone))
+                    unavailable[key] = zone["records"].AsInt32 > 0;
+                if (zone["records"].AsInt32 > 0)
+                    builders[key] = new ZoneBuilder(ParseName(key), zone["records"].AsInt32);
+            }
             _blocks.AddTo(builders);
             return version;
         });
@@ -79,7 +87,9 @@ public sealed class ZoneStore : IZoneStore
         // (200,000 names: 97 to 76 MB resident, a few milliseconds of a load that happens at start and
         // after a gap in the change log).
         GC.Collect();
-        return new ZoneSnapshot(builders.Values.Select(b => b.ToZone()).ToList(), version);
+        var zones = builders.Select(b => unavailable.ContainsKey(b.Key) ? b.Value.ToZone().AsUnavailable() : b.Value.ToZone())
+            .Concat(unavailable.Where(u => !u.Value).Select(u => ZoneBuilder.Placeholder(ParseName(u.Key))));
+        return new ZoneSnapshot(zones.ToList(), version);
     }
 
     /// <summary>TTL of a record added to a new RRset when none is given.</summary>
@@ -87,7 +97,7 @@ public sealed class ZoneStore : IZoneStore
 
     // A query is read to the end inside the call: a cursor left open would outlive the store's gate.
     public IReadOnlyList<ZoneSummary> ListZones() => Guard(() => _zones.FindAll()
-        .Select(z => new ZoneSummary(z["_id"].AsString, (uint)z["serial"].AsInt64, z["records"].AsInt32))
+        .Select(z => new ZoneSummary(z["_id"].AsString, (uint)z["serial"].AsInt64, z["records"].AsInt32, PrimaryOf(z)))
         .OrderBy(z => z.Origin, StringComparer.Ordinal)
         .ToList());
 
@@ -180,6 +190,7 @@ public sealed class ZoneStore : IZoneStore
         var owner = DnsName.ToLowerCopy(edit.Owner);
         var origin = FindZone(owner) ?? throw NotInAnyZone(owner);
         string zone = NameText.Format(origin);
+        RefuseIfSecondary(_zones.FindById(zone));
         var existing = _blocks.ReadName(zone, owner);
         if (RecordEditRules.Apply(edit, owner, origin, existing) is not var (after, changed))
             return 0;
@@ -257,6 +268,7 @@ public sealed class ZoneStore : IZoneStore
         Write(() =>
         {
             var doc = _zones.FindById(zone) ?? throw NoZone(origin);
+            RefuseIfSecondary(doc);
             uint current = (uint)doc["serial"].AsInt64;
             if (set is { } wanted && !SoaSerial.IsAfter(wanted, current))
                 throw new ZoneStoreException($"serial {wanted} is not after {current} (RFC 1982): secondaries would not take it");
@@ -287,7 +299,7 @@ public sealed class ZoneStore : IZoneStore
         string zone = NameText.Format(apex);
         Write(() =>
         {
-            _ = _zones.FindById(zone) ?? throw NoZone(origin);
+            RefuseIfSecondary(_zones.FindById(zone) ?? throw NoZone(origin));
             BumpSerial(zone, 0, null, soa => soa with { Data = fields.ApplyTo(soa.Data), Ttl = fields.Ttl ?? soa.Ttl });
             return true;
         });
@@ -320,9 +332,10 @@ public sealed class ZoneStore : IZoneStore
         }
         foreach (var (key, change) in zones)
         {
-            bool exists = _zones.FindById(key) is not null;
+            var doc = _zones.FindById(key);
+            change.Unavailable = doc is not null && IsUnavailable(doc);
             if (change.Whole)
-                change.AllRecords = exists ? _blocks.ZoneRecords(key) : null;
+                change.AllRecords = doc is not null ? _blocks.ZoneRecords(key) : null;
             else
                 foreach (var name in change.Names)
                 {
@@ -354,6 +367,7 @@ public sealed class ZoneStore : IZoneStore
                 var records = content.Records;
                 if (_zones.FindById(key) is { } existing)
                 {
+                    RefuseIfSecondary(existing);
                     if (!replace)
                         throw new ZoneStoreException($"zone {key} exists already (use --replace to swap its content)");
                     uint old = (uint)existing["serial"].AsInt64, next = SerialPolicy.ForContent(PolicyOf(existing), old, serial, DateTime.UtcNow);
@@ -379,6 +393,7 @@ public sealed class ZoneStore : IZoneStore
         Write(() =>
         {
             var doc = _zones.FindById(key) ?? throw new ZoneStoreException($"there is no zone {key}");
+            RefuseIfSecondary(doc);
             uint current = (uint)doc["serial"].AsInt64;
             if (current != baseSerial || ZoneDigest.Of(_blocks.ZoneRecords(key)) != baseDigest)
                 throw new ZoneChangedException($"zone {key} changed while it was being edited (serial {baseSerial}, now {current}): nothing applied");
@@ -444,11 +459,12 @@ public sealed class ZoneStore : IZoneStore
         return built;
     }
 
-    // Inside a transaction: the zone's blocks and document replaced by these records; its serial policy kept.
+    // Inside a transaction: the zone's blocks and document replaced by these records; its serial policy and,
+    // for a secondary, its primary kept.
     private void WriteZone(string key, IReadOnlyList<ZoneRecord> records)
     {
         var existing = _zones.FindById(key);
-        _transfers.BeforeZone(key, existing is null ? null : _blocks.ZoneRecords(key));
+        _transfers.BeforeZone(key, existing is null || existing["records"].AsInt32 == 0 ? null : _blocks.ZoneRecords(key));
         if (existing is not null)
             _blocks.DeleteZone(key);
         _journal.TouchZone(key);
@@ -461,8 +477,11 @@ public sealed class ZoneStore : IZoneStore
             ["records"] = records.Count,
             ["blocks"] = blocks,
         };
-        if (existing is not null && existing["policy"].IsString)
-            doc["policy"] = existing["policy"];
+        foreach (var kept in (string[])["policy", .. SecondaryFields])
+        {
+            if (existing is not null && existing.TryGetValue(kept, out var value) && !value.IsNull)
+                doc[kept] = value;
+        }
         _zones.Upsert(doc);
         _blocks.WriteBlocks(key, names.Select(g => (g.Key, (IReadOnlyList<ZoneRecord>)g.ToList())), blocks);
     }
@@ -506,11 +525,14 @@ public sealed class ZoneStore : IZoneStore
         return true;
     }, _journal.Log);
 
-    public Tsig.TsigKey AddKey(byte[] name, string algorithm)
+    public Tsig.TsigKey AddKey(byte[] name, string algorithm, byte[]? secret = null)
     {
         if (!Tsig.TsigKey.Algorithms.Contains(algorithm))
             throw new ZoneStoreException($"'{algorithm}' is not a TSIG algorithm ({string.Join(", ", Tsig.TsigKey.Algorithms)})");
-        var key = Tsig.TsigKey.Generate(name, algorithm);
+        // A secret shorter than 16 bytes is guessable; longer than a hash block is hashed by HMAC anyway.
+        if (secret is { Length: < 16 or > 128 })
+            throw new ZoneStoreException($"a secret of {secret.Length} bytes: a key's secret is 16 to 128 bytes");
+        var key = secret is null ? Tsig.TsigKey.Generate(name, algorithm) : new Tsig.TsigKey(DnsName.ToLowerCopy(name), algorithm, secret);
         string id = NameText.Format(key.Name);
         Write(() =>
         {

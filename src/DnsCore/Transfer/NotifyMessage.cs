@@ -5,8 +5,8 @@ using MiniDns.Zones;
 namespace MiniDns.Transfer;
 
 /// <summary>
-/// NOTIFY (RFC 1996): the message a primary sends its secondaries when a zone changed, and the check that
-/// a reply acknowledges it.
+/// NOTIFY (RFC 1996): the message a primary sends its secondaries when a zone changed, the check that a
+/// reply acknowledges it, and, on the secondary's side, reading one and writing the reply.
 /// </summary>
 public static class NotifyMessage
 {
@@ -48,5 +48,34 @@ public static class NotifyMessage
         if (message.Questions is [var question] && !DnsName.EqualsIgnoreCase(question.Name, zone))
             return null;
         return message.Rcode;
+    }
+
+    /// <summary>
+    /// The zone a NOTIFY request names (lower-cased): one question, type SOA, class IN, opcode NOTIFY, not a
+    /// response; else null. <paramref name="questionEnd"/>: where the question ends, to echo it.
+    /// </summary>
+    public static byte[]? ReadRequest(ReadOnlySpan<byte> request, out int questionEnd)
+    {
+        questionEnd = 0;
+        if (!MessageReader.TryRead(request, out var message, out _) || message.Has(HeaderFlags.QR)
+            || (message.Flags & HeaderFlags.OpcodeMask) != Opcode || message.Questions is not [var question]
+            || question.Type != RecordType.SOA || question.Class != DnsClass.IN)
+            return null;
+        int nameLength = DnsName.MeasureUncompressed(request[HeaderFlags.HeaderLength..]);
+        if (nameLength <= 0)
+            return null;
+        questionEnd = HeaderFlags.HeaderLength + nameLength + 4;
+        return DnsName.ToLowerCopy(question.Name);
+    }
+
+    /// <summary>The reply to a NOTIFY read by <see cref="ReadRequest"/>: its ID and question, QR, AA, the rcode (RFC 1996 4.7).</summary>
+    public static int WriteReply(ReadOnlySpan<byte> request, int questionEnd, ResponseCode rcode, Span<byte> response)
+    {
+        if (response.Length < questionEnd)
+            return 0;
+        request[..questionEnd].CopyTo(response);
+        BinaryPrimitives.WriteUInt16BigEndian(response[2..], (ushort)(HeaderFlags.QR | Opcode | HeaderFlags.AA | (ushort)rcode));
+        response[6..HeaderFlags.HeaderLength].Clear();
+        return questionEnd;
     }
 }

@@ -128,13 +128,15 @@ public static class TsigMessage
     /// <summary>
     /// Checks one message of a signed response (RFC 8945 5.3): signed with <paramref name="key"/>, over
     /// <paramref name="priorMac"/> (the request's for the first message, the previous message's after, with
-    /// <paramref name="timersOnly"/>), within the fudge. What a secondary checks of each message of a transfer.
+    /// <paramref name="timersOnly"/>), within the fudge. What a secondary checks of each message of a transfer;
+    /// <paramref name="unsignedBefore"/> holds the unsigned messages since the last signed one, which this MAC covers too.
     /// </summary>
-    public static TsigError VerifyResponse(ReadOnlySpan<byte> message, in TsigRecord tsig, TsigKey key, ReadOnlySpan<byte> priorMac, bool timersOnly, long now)
+    public static TsigError VerifyResponse(ReadOnlySpan<byte> message, in TsigRecord tsig, TsigKey key, ReadOnlySpan<byte> priorMac, bool timersOnly, long now,
+        ReadOnlySpan<byte> unsignedBefore = default)
     {
         if (!tsig.KeyName.AsSpan().SequenceEqual(key.Name) || !tsig.Algorithm.AsSpan().SequenceEqual(key.AlgorithmName))
             return TsigError.BadKey;
-        if (tsig.Mac.Length != key.MacSize || !CryptographicOperations.FixedTimeEquals(Mac(key, message, tsig, priorMac, timersOnly), tsig.Mac))
+        if (tsig.Mac.Length != key.MacSize || !CryptographicOperations.FixedTimeEquals(Mac(key, message, tsig, priorMac, timersOnly, unsignedBefore), tsig.Mac))
             return TsigError.BadSig;
         return Math.Abs(now - tsig.TimeSigned) > tsig.Fudge ? TsigError.BadTime : TsigError.NoError;
     }
@@ -185,13 +187,15 @@ public static class TsigMessage
         return length + size;
     }
 
-    // The MAC over [prior MAC], the message as it was before its TSIG (original ID, one additional record
-    // less), and the variables (RFC 8945 4.3.3) or, for later messages of a response, the timers alone.
-    private static byte[] Mac(TsigKey key, ReadOnlySpan<byte> message, in TsigRecord tsig, ReadOnlySpan<byte> priorMac, bool timersOnly)
+    // The MAC over [prior MAC], [unsigned messages since it], the message as it was before its TSIG (original
+    // ID, one additional record less), and the variables (RFC 8945 4.3.3) or, for later messages of a
+    // response, the timers alone.
+    private static byte[] Mac(TsigKey key, ReadOnlySpan<byte> message, in TsigRecord tsig, ReadOnlySpan<byte> priorMac, bool timersOnly,
+        ReadOnlySpan<byte> unsignedBefore = default)
     {
         bool signed = tsig.Offset < message.Length; // verifying: the message still holds its TSIG record
         var body = message[..tsig.Offset];
-        var data = new byte[(priorMac.IsEmpty ? 0 : 2 + priorMac.Length) + body.Length + tsig.KeyName.Length + tsig.Algorithm.Length + 22 + tsig.OtherData.Length];
+        var data = new byte[(priorMac.IsEmpty ? 0 : 2 + priorMac.Length) + unsignedBefore.Length + body.Length + tsig.KeyName.Length + tsig.Algorithm.Length + 22 + tsig.OtherData.Length];
         var at = data.AsSpan();
         if (!priorMac.IsEmpty)
         {
@@ -199,6 +203,8 @@ public static class TsigMessage
             priorMac.CopyTo(at[2..]);
             at = at[(2 + priorMac.Length)..];
         }
+        unsignedBefore.CopyTo(at);
+        at = at[unsignedBefore.Length..];
         body.CopyTo(at);
         BinaryPrimitives.WriteUInt16BigEndian(at, tsig.OriginalId);
         if (signed)

@@ -25,4 +25,6 @@ public enum ResponseReason : byte
     Class,
     /// <summary>REFUSED: AXFR or IXFR.</summary>
     Transfer,
+    /// <summary>SERVFAIL: a secondary zone not transferred yet, or expired.</summary>
+    Unavailable,
 }

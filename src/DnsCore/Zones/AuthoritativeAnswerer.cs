@@ -28,7 +28,7 @@ public static class AuthoritativeAnswerer
         }
         if (qtype is RecordType.AXFR or RecordType.IXFR)
         {
-            // Zone transfers are not offered yet: refuse them as a server not configured to allow them does.
+            // Refused as a server that allows no transfer does; the listeners hand these to the transfer service.
             plan.Refuse(ResponseCode.Refused, ResponseReason.Transfer);
             return;
         }
@@ -41,6 +41,11 @@ public static class AuthoritativeAnswerer
         if (zone is null)
         {
             plan.Refuse(ResponseCode.Refused, ResponseReason.NoZone);
+            return;
+        }
+        if (zone.Unavailable)
+        {
+            plan.Refuse(ResponseCode.ServFail, ResponseReason.Unavailable);
             return;
         }
         plan.Authoritative = true;

@@ -43,6 +43,15 @@ public sealed class Zone
     internal int DataBytes => _data.Length;
     public uint Serial => SoaSerial.Read(Soa.Records[0]);
 
+    /// <summary>
+    /// A secondary zone not transferred yet, or expired (its primary out of reach past the SOA's expire time):
+    /// every question in it is SERVFAIL, as NSD and Knot answer, and it is neither transferred out nor notified.
+    /// </summary>
+    public bool Unavailable { get; private init; }
+
+    /// <summary>The same zone, unavailable.</summary>
+    public Zone AsUnavailable() => new(Origin, _names, _data, _nodes, _sets, _additional, _index, _apex, _soa, RecordCount) { Unavailable = true };
+
     public ZoneNode? Find(ReadOnlySpan<byte> lowercaseName) => TryFind(lowercaseName, out var node) ? node : null;
 
     public bool TryFind(ReadOnlySpan<byte> lowercaseName, out ZoneNode node)

@@ -55,6 +55,14 @@ public sealed class ZoneBuilder
         return builder.ToZone();
     }
 
+    /// <summary>A secondary zone that has no content yet: an SOA of serial 0 at the origin, <see cref="Zone.Unavailable"/>.</summary>
+    public static Zone Placeholder(byte[] origin)
+    {
+        var builder = new ZoneBuilder(origin, 1);
+        builder.Add(origin, RecordType.SOA, 0, [.. origin, .. origin, .. new byte[20]]);
+        return builder.ToZone().AsUnavailable();
+    }
+
     /// <summary>
     /// A zone with the records of some names replaced (an empty list removes a name): the old zone's other
     /// records and the new ones, built again. The old zone is not touched, so readers of it see it whole.

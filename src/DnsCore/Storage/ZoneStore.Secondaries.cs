@@ -1,0 +1,209 @@
+using System.Net;
+using LiteDB;
+using MiniDns.Transfer;
+using MiniDns.Wire;
+using MiniDns.Zones;
+
+namespace MiniDns.Storage;
+
+/// <summary>A secondary zone as the store keeps it: where it is copied from, and how its copying went.</summary>
+/// <param name="Primary">"address:port"</param>
+/// <param name="Key">the TSIG key its transfers and NOTIFYs are signed with, or null</param>
+/// <param name="Loaded">false until the first transfer lands</param>
+/// <param name="RefreshedUnix">when the primary last answered us (seconds since 1970; 0: never)</param>
+/// <param name="LastTransfer">the last transfer in, as a line for <c>minidns zone status</c></param>
+public sealed record SecondaryZone(byte[] Origin, string Primary, byte[]? Key, uint Serial, bool Loaded, bool Expired, long RefreshedUnix, string? LastTransfer);
+
+// Secondary zones (RFC 1034 4.3.5): the zone's document names its primary ("primary", "key"), and says how
+// the copying went ("refreshed", "expired", "lastin"); the content lands in the blocks like any zone's, with
+// the primary's serial, and the IXFR journal follows, so our own secondaries can copy from us in turn. Local
+// edits to such a zone are refused: the next transfer would undo them.
+public sealed partial class ZoneStore
+{
+    private static readonly string[] SecondaryFields = ["primary", "key", "refreshed", "expired", "lastin"];
+
+    /// <summary>A primary as users write it: "ADDRESS", "ADDRESS:PORT" or "[IPv6]:PORT", port 53 when not given.</summary>
+    public static bool TryParsePrimary(string text, out IPEndPoint primary)
+    {
+        // A bare IPv6 address is all colons; "[…]" carries a port, which IPAddress would drop.
+        if (!text.StartsWith('[') && IPAddress.TryParse(text, out var address)
+            && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || !text.Contains(':')))
+        {
+            primary = new IPEndPoint(address, 53);
+            return true;
+        }
+        return IPEndPoint.TryParse(text, out primary!) && primary.Port > 0;
+    }
+
+    private static string? PrimaryOf(BsonDocument zone) => zone["primary"].IsString ? zone["primary"].AsString : null;
+
+    // Not transferred yet, or expired: served as SERVFAIL.
+    private static bool IsUnavailable(BsonDocument zone) =>
+        PrimaryOf(zone) is not null && (zone["records"].AsInt32 == 0 || zone["expired"].IsBoolean && zone["expired"].AsBoolean);
+
+    private static void RefuseIfSecondary(BsonDocument? zone)
+    {
+        if (zone is not null && PrimaryOf(zone) is { } primary)
+            throw new ZoneStoreException($"zone {zone["_id"].AsString} is a secondary of {primary}: edit it on its primary (or remove it here to stop copying it)");
+    }
+
+    /// <summary>
+    /// Makes a secondary zone, empty until its first transfer (and SERVFAIL until then): copied from
+    /// <paramref name="primary"/> ("address:port"), with TSIG key <paramref name="keyName"/> when given, which must be in the store.
+    /// </summary>
+    public void AddSecondaryZone(byte[] origin, string primary, byte[]? keyName)
+    {
+        origin = DnsName.ToLowerCopy(origin);
+        string key = NameText.Format(origin);
+        primary = TryParsePrimary(primary, out var endpoint) ? endpoint.ToString()
+            : throw new ZoneStoreException($"'{primary}' is not a primary's address (ADDRESS[:PORT], [IPv6]:PORT)");
+        string? keyId = keyName is null ? null : NameText.Format(DnsName.ToLowerCopy(keyName));
+        Write(() =>
+        {
+            if (_zones.FindById(key) is not null)
+                throw new ZoneStoreException($"zone {key} exists already");
+            if (keyId is not null && _keys.FindById(keyId) is null)
+                throw new ZoneStoreException($"there is no key {keyId} (minidns key add {keyId.TrimEnd('.')}, or give the primary's key to the store)");
+            CheckChildZones(key, new ZoneContent(origin, []), []);
+            var doc = new BsonDocument { ["_id"] = key, ["serial"] = 0L, ["records"] = 0, ["blocks"] = 1, ["primary"] = primary };
+            if (keyId is not null)
+                doc["key"] = keyId;
+            _zones.Insert(doc);
+            _journal.TouchZone(key);
+            return true;
+        });
+    }
+
+    /// <summary>Every secondary zone, by origin.</summary>
+    public IReadOnlyList<SecondaryZone> ListSecondaries() => Guard(() => _zones.FindAll()
+        .Where(z => PrimaryOf(z) is not null)
+        .Select(z => new SecondaryZone(ParseName(z["_id"].AsString), PrimaryOf(z)!, z["key"].IsString ? ParseName(z["key"].AsString) : null,
+            (uint)z["serial"].AsInt64, z["records"].AsInt32 > 0, z["expired"].IsBoolean && z["expired"].AsBoolean,
+            z["refreshed"].IsInt64 ? z["refreshed"].AsInt64 : 0, z["lastin"].IsString ? z["lastin"].AsString : null))
+        .OrderBy(z => NameText.Format(z.Origin), StringComparer.Ordinal)
+        .ToList());
+
+    /// <summary>
+    /// Stores a whole transfer in as the secondary zone's content, in one transaction, checked as an import
+    /// is (nothing is written if the zone cannot be served); the zone is no longer expired.
+    /// </summary>
+    public void StoreWholeTransfer(byte[] origin, IReadOnlyList<ZoneRecord> records, string line, long nowUnix)
+    {
+        var (key, content, _) = CheckZones([new ZoneContent(origin, records)])[0];
+        Write(() =>
+        {
+            SecondaryDocument(key);
+            CheckChildZones(key, content, []);
+            WriteZone(key, content.Records);
+            MarkTransferred(key, line, nowUnix);
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// Applies IXFR differences to the secondary zone in one transaction: they must start at the serial it
+    /// holds, remove only records it has and add only records it lacks, and leave a zone that can be served;
+    /// else nothing is written (<see cref="ZoneStoreException"/>) and the caller transfers the whole zone.
+    /// Only the names the differences touch are rewritten.
+    /// </summary>
+    public void StoreIncrementalTransfer(byte[] origin, IReadOnlyList<TransferStep> steps, string line, long nowUnix)
+    {
+        origin = DnsName.ToLowerCopy(origin);
+        string key = NameText.Format(origin);
+        Write(() =>
+        {
+            var doc = SecondaryDocument(key);
+            uint held = (uint)doc["serial"].AsInt64;
+            if (doc["records"].AsInt32 == 0 || steps.Count == 0 || steps[0].From != held)
+                throw new ZoneStoreException($"the differences start at serial {(steps.Count > 0 ? steps[0].From : 0)}, and zone {key} holds {held}");
+            var records = new Dictionary<string, ZoneRecord>(StringComparer.Ordinal);
+            foreach (var record in _blocks.ZoneRecords(key))
+                records[IdentityOf(record)] = record;
+            var touched = new HashSet<byte[]>(NameComparer.Instance);
+            foreach (var step in steps)
+            {
+                foreach (var record in step.Removed)
+                {
+                    if (!records.Remove(IdentityOf(record)))
+                        throw new ZoneStoreException($"the differences to serial {step.To} remove {record}, which zone {key} does not hold");
+                    touched.Add(DnsName.ToLowerCopy(record.Owner));
+                }
+                foreach (var record in step.Added)
+                {
+                    if (!records.TryAdd(IdentityOf(record), record))
+                        throw new ZoneStoreException($"the differences to serial {step.To} add {record}, which zone {key} holds already");
+                    touched.Add(DnsName.ToLowerCopy(record.Owner));
+                }
+            }
+            var (_, content, _) = CheckZones([new ZoneContent(origin, records.Values.ToList())])[0];
+            CheckChildZones(key, content, []);
+            var byName = content.Records.Where(r => touched.Contains(r.Owner)).GroupBy(r => r.Owner, NameComparer.Instance)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<ZoneRecord>)g.ToList(), NameComparer.Instance);
+            foreach (var name in touched)
+            {
+                var owner = DnsName.ToLowerCopy(name);
+                _transfers.Before(key, owner, _blocks.ReadName(key, owner));
+                _blocks.WriteName(key, owner, byName.GetValueOrDefault(name, []));
+                _journal.TouchName(key, NameText.Format(owner));
+            }
+            doc = _zones.FindById(key);
+            if (doc["expired"].IsBoolean && doc["expired"].AsBoolean)
+                _journal.TouchZone(key); // served again: read whole
+            doc["serial"] = (long)steps[^1].To;
+            doc["records"] = content.Records.Count;
+            _zones.Update(doc);
+            MarkTransferred(key, line, nowUnix);
+            return true;
+        });
+    }
+
+    /// <summary>The primary answered (current or not): the expire clock starts again, and an expired zone serves again.</summary>
+    public void MarkRefreshed(byte[] origin, long nowUnix) => Write(() =>
+    {
+        string key = NameText.Format(DnsName.ToLowerCopy(origin));
+        var doc = SecondaryDocument(key);
+        doc["refreshed"] = nowUnix;
+        if (doc["expired"].IsBoolean && doc["expired"].AsBoolean)
+        {
+            doc["expired"] = false;
+            _journal.TouchZone(key);
+        }
+        _zones.Update(doc);
+        return true;
+    });
+
+    /// <summary>The primary has not answered for the SOA's expire time: the zone is SERVFAIL until it does (RFC 1035 3.3.13).</summary>
+    public void MarkExpired(byte[] origin) => Write(() =>
+    {
+        string key = NameText.Format(DnsName.ToLowerCopy(origin));
+        var doc = SecondaryDocument(key);
+        if (doc["expired"].IsBoolean && doc["expired"].AsBoolean)
+            return false;
+        doc["expired"] = true;
+        _zones.Update(doc);
+        _journal.TouchZone(key);
+        return true;
+    });
+
+    private BsonDocument SecondaryDocument(string key)
+    {
+        var doc = _zones.FindById(key) ?? throw new ZoneStoreException($"there is no zone {key}");
+        return PrimaryOf(doc) is not null ? doc : throw new ZoneStoreException($"zone {key} is not a secondary zone");
+    }
+
+    private void MarkTransferred(string key, string line, long nowUnix)
+    {
+        var doc = _zones.FindById(key);
+        if (doc["expired"].IsBoolean && doc["expired"].AsBoolean)
+            _journal.TouchZone(key);
+        doc["lastin"] = line;
+        doc["refreshed"] = nowUnix;
+        doc["expired"] = false;
+        _zones.Update(doc);
+    }
+
+    // A record's identity for IXFR: owner, type and data, names in the data compared without case; not the TTL
+    // (RFC 1995 leaves a removed record's TTL to the sender).
+    private static string IdentityOf(ZoneRecord record) =>
+        $"{NameText.Format(DnsName.ToLowerCopy(record.Owner))} {record.Type} {Convert.ToHexString(RecordEditRules.SameDataKey(record.Type, record.Data))}";
+}
