@@ -169,7 +169,7 @@ public sealed class ControlClient : IZoneStore
     public bool RemoveZone(byte[] origin) => Send(new ControlRequest { Command = ControlCommand.ZoneRemove, Name = origin }).Written;
 
     public Tsig.TsigKey AddKey(byte[] name, string algorithm, byte[]? secret = null) =>
-        new(Wire.DnsName.ToLowerCopy(name), algorithm, Send(new ControlRequest { Command = ControlCommand.KeyAdd, Name = name, Algorithm = algorithm, Data = secret }).Data
+        new(Wire.DnsName.ToLowerCopy(name), algorithm, Send(new ControlRequest { Command = ControlCommand.KeyAdd, Name = name, Algorithm = algorithm, Secret = secret }).Data
             ?? throw new ControlProtocolException("the server's reply lacks the key's secret"));
 
     public IReadOnlyList<KeySummary> ListKeys() => Send(new ControlRequest { Command = ControlCommand.KeyList }).Keys ?? [];

@@ -90,7 +90,7 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
             case ControlCommand.Status:
                 return new ControlReply { Status = Status() };
             case ControlCommand.KeyAdd:
-                var key = store.AddKey(Required(r.Name, "name"), Required(r.Algorithm, "algorithm"), r.Data);
+                var key = store.AddKey(Required(r.Name, "name"), Required(r.Algorithm, "algorithm"), r.Secret);
                 return new ControlReply { Data = key.Secret };
             case ControlCommand.KeyList:
                 return new ControlReply { Keys = store.ListKeys() };

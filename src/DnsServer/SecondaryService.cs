@@ -108,7 +108,7 @@ public sealed class SecondaryService : IAsyncDisposable
             try
             {
                 bool answered = await RefreshAsync(copy, name, cancel);
-                var (refresh, retry, expire) = Timers(copy.Zone.Origin);
+                var (refresh, retry, expire) = Timers(_store.ReadSecondarySoa(copy.Zone.Origin));
                 wait = answered ? refresh : retry;
                 if (!answered && expire is { } after)
                     ExpireIfDue(copy, name, after);
@@ -116,6 +116,11 @@ public sealed class SecondaryService : IAsyncDisposable
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 return;
+            }
+            catch (ZoneStoreException)
+            {
+                // The zone was removed meanwhile: the next snapshot's Sync stops this copy.
+                wait = NotLoadedRetry;
             }
             catch (Exception e)
             {
@@ -138,20 +143,14 @@ public sealed class SecondaryService : IAsyncDisposable
 
     // The zone's refresh, retry and expire times from the SOA we hold, within bounds; before the first
     // transfer, a short retry and no expiry.
-    private (TimeSpan Refresh, TimeSpan Retry, TimeSpan? Expire) Timers(byte[] origin)
+    private static (TimeSpan Refresh, TimeSpan Retry, TimeSpan? Expire) Timers(ZoneRecord? held)
     {
-        if (Held(origin) is not { } zone)
+        if (held is not { Data: var soa })
             return (NotLoadedRetry, NotLoadedRetry, null);
-        var soa = zone.Soa.Records[0].ToArray();
         TimeSpan Read(int fromEnd, TimeSpan min, TimeSpan max) =>
             TimeSpan.FromSeconds(Math.Clamp(BinaryPrimitives.ReadUInt32BigEndian(soa[^fromEnd..]), min.TotalSeconds, max.TotalSeconds));
         return (Read(16, MinInterval, MaxInterval), Read(12, MinInterval, MaxInterval), Read(8, MinExpire, MaxExpire));
     }
-
-    // The zone as we hold it (expired or not), or null before its first transfer.
-    private Zone? Held(byte[] origin) =>
-        _snapshots.Current.FindZone(origin) is { } zone && zone.Origin.AsSpan().SequenceEqual(origin) && _store.ListSecondaries()
-            .FirstOrDefault(z => z.Origin.AsSpan().SequenceEqual(origin)) is { Loaded: true } ? zone : null;
 
     private void ExpireIfDue(Copy copy, string name, TimeSpan expire)
     {
@@ -176,8 +175,9 @@ public sealed class SecondaryService : IAsyncDisposable
             Fail(copy, name, $"its key {NameText.Format(copy.Zone.Key)} is not in the store");
             return false;
         }
-        var held = Held(copy.Zone.Origin);
-        var heldSoa = held is null ? null : new ZoneRecord(held.Origin, RecordType.SOA, held.Soa.Ttl, held.Soa.Records[0].ToArray());
+        // From the store, not the snapshot, which may not show the last transfer yet.
+        var heldSoa = _store.ReadSecondarySoa(copy.Zone.Origin);
+        uint? held = heldSoa is null ? null : SoaSerial.Read(heldSoa.Data);
         try
         {
             ushort type = heldSoa is null ? RecordType.AXFR : RecordType.IXFR;
@@ -192,12 +192,12 @@ public sealed class SecondaryService : IAsyncDisposable
                 reader = await TransferAsync(copy, type = RecordType.AXFR, heldSoa, key, cancel);
             }
             long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            if (reader.Kind == TransferKind.UpToDate || held is not null && !SoaSerial.IsAfter(reader.Serial, held.Serial))
+            if (reader.Kind == TransferKind.UpToDate || held is { } ours && !SoaSerial.IsAfter(reader.Serial, ours))
             {
-                if (held is not null && reader.Serial != held.Serial)
-                    _log.Warning("Zone {Zone}: {Primary} has serial {Serial}, which is not after ours ({Ours}); ours is kept", name, copy.Zone.Primary, reader.Serial, held.Serial);
-                _store.MarkRefreshed(copy.Zone.Origin, now);
-                _snapshots.Changed();
+                if (held is not null && reader.Serial != held)
+                    _log.Warning("Zone {Zone}: {Primary} has serial {Serial}, which is not after ours ({Ours}); ours is kept", name, copy.Zone.Primary, reader.Serial, held);
+                if (_store.MarkRefreshed(copy.Zone.Origin, now))
+                    _snapshots.Changed();
                 copy.Problem = null;
                 return true;
             }
@@ -207,7 +207,7 @@ public sealed class SecondaryService : IAsyncDisposable
             {
                 try
                 {
-                    _store.StoreIncrementalTransfer(copy.Zone.Origin, reader.Steps, Line($"incremental from {held!.Serial}", reader.Steps.Sum(s => s.Removed.Count + s.Added.Count)), now);
+                    _store.StoreIncrementalTransfer(copy.Zone.Origin, reader.Steps, Line($"incremental from {held}", reader.Steps.Sum(s => s.Removed.Count + s.Added.Count)), now);
                 }
                 catch (Exception e) when (e is ZoneStoreException or ZoneDataException)
                 {

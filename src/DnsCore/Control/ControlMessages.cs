@@ -31,6 +31,9 @@ public sealed record ControlRequest
     public string? Algorithm { get; init; }
     public string? Primary { get; init; }
     public byte[]? Key { get; init; }
+
+    /// <summary>key add: a secret given (a primary's key); null for a new random one.</summary>
+    public byte[]? Secret { get; init; }
 }
 
 /// <summary>The owner's answer: a refusal (<see cref="Error"/> set, the same lines the CLI would print offline) or the result.</summary>

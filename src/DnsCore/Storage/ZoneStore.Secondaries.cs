@@ -84,6 +84,18 @@ public sealed partial class ZoneStore
         .ToList());
 
     /// <summary>
+    /// The SOA the secondary zone holds in the store (whatever the snapshot served says yet), or null before
+    /// its first transfer: what IXFR asks from and the SOA timers come from.
+    /// </summary>
+    public ZoneRecord? ReadSecondarySoa(byte[] origin) => Guard(() =>
+    {
+        origin = DnsName.ToLowerCopy(origin);
+        string key = NameText.Format(origin);
+        var doc = SecondaryDocument(key);
+        return doc["records"].AsInt32 == 0 ? null : _blocks.ReadName(key, origin).FirstOrDefault(r => r.Type == RecordType.SOA);
+    });
+
+    /// <summary>
     /// Stores a whole transfer in as the secondary zone's content, in one transaction, checked as an import
     /// is (nothing is written if the zone cannot be served); the zone is no longer expired.
     /// </summary>
@@ -157,20 +169,29 @@ public sealed partial class ZoneStore
         });
     }
 
-    /// <summary>The primary answered (current or not): the expire clock starts again, and an expired zone serves again.</summary>
-    public void MarkRefreshed(byte[] origin, long nowUnix) => Write(() =>
+    /// <summary>
+    /// The primary answered (current or not): the expire clock starts again, and an expired zone serves
+    /// again. True when it had expired (the snapshot must change).
+    /// </summary>
+    public bool MarkRefreshed(byte[] origin, long nowUnix)
     {
-        string key = NameText.Format(DnsName.ToLowerCopy(origin));
-        var doc = SecondaryDocument(key);
-        doc["refreshed"] = nowUnix;
-        if (doc["expired"].IsBoolean && doc["expired"].AsBoolean)
+        bool wasExpired = false;
+        Write(() =>
         {
-            doc["expired"] = false;
-            _journal.TouchZone(key);
-        }
-        _zones.Update(doc);
-        return true;
-    });
+            string key = NameText.Format(DnsName.ToLowerCopy(origin));
+            var doc = SecondaryDocument(key);
+            doc["refreshed"] = nowUnix;
+            if (doc["expired"].IsBoolean && doc["expired"].AsBoolean)
+            {
+                doc["expired"] = false;
+                _journal.TouchZone(key);
+                wasExpired = true;
+            }
+            _zones.Update(doc);
+            return true;
+        });
+        return wasExpired;
+    }
 
     /// <summary>The primary has not answered for the SOA's expire time: the zone is SERVFAIL until it does (RFC 1035 3.3.13).</summary>
     public void MarkExpired(byte[] origin) => Write(() =>

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using DnsClient;
+using MiniDns.Control;
+using MiniDns.Tests.Support;
+using MiniDns.Tsig;
+using MiniDns.Wire;
+
+namespace MiniDns.Tests.Integration;
+
+/// <summary>
+/// MiniDns as a secondary of a MiniDns primary, both real servers on loopback: the zone copied in, an edit on
+/// the primary served by the secondary within 2 s (NOTIFY, then IXFR), SERVFAIL before the first transfer
+/// and after expiry, TSIG, and local edits of the copy refused.
+/// </summary>
+public sealed class SecondaryZoneTests
+{
+    private static readonly IPNetwork Loopback = IPNetwork.Parse("127.0.0.0/8");
+
+    private static string ZoneText(int names, uint refresh = 3600, uint retry = 600, uint expire = 86400) =>
+        $"$ORIGIN copy.test.\n$TTL 60\n@ IN SOA ns1 hostmaster 1 {refresh} {retry} {expire} 60\n@ IN NS ns1\nns1 IN A 192.0.2.1\n"
+        + string.Concat(Enumerable.Range(0, names).Select(i => $"n{i} IN A 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}\n"));
+
+    private static async Task<ControlReply> Control(ServerFixture server, ControlRequest request)
+    {
+        var reply = await ControlConnection.SendAsync(server.Host.ControlPath, request);
+        return reply;
+    }
+
+    private static async Task AddSecondary(ServerFixture secondary, IPEndPoint primary, string? key = null)
+    {
+        var reply = await Control(secondary, new ControlRequest
+        {
+            Command = ControlCommand.ZoneAddSecondary, Name = WireName.Name("copy.test."), Primary = primary.ToString(),
+            Key = key is null ? null : WireName.Name(key),
+        });
+        Assert.Null(reply.Error);
+    }
+
+    private static async Task<IDnsQueryResponse> Ask(ServerFixture server, string name, QueryType type = QueryType.A) =>
+        await server.Client(Transport.Udp).QueryAsync(name, type, cancellationToken: TestContext.Current.CancellationToken);
+
+    // Polls every 20 ms, for at most the given time, until the condition holds.
+    private static async Task<bool> Within(TimeSpan limit, Func<Task<bool>> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            if (await condition())
+                return true;
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+        return await condition();
+    }
+
+    private static async Task<IReadOnlyList<string>> Status(ServerFixture server) =>
+        (await Control(server, new ControlRequest { Command = ControlCommand.ZoneStatus, Name = WireName.Name("copy.test.") })).Lines ?? [];
+
+    [Fact]
+    public async Task A_one_record_edit_on_a_10000_name_primary_is_served_by_the_secondary_within_2_seconds_through_ixfr()
+    {
+        await using var secondary = new ServerFixture { OnlyZones = [] };
+        await secondary.InitializeAsync();
+        await using var primary = new ServerFixture
+        {
+            OnlyZones = [("copy.test", ZoneText(10_000))], AllowTransfer = [Loopback], Notify = [(WireName.Name("copy.test."), secondary.EndPoint)],
+        };
+        await primary.InitializeAsync();
+
+        await AddSecondary(secondary, primary.EndPoint);
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Ask(secondary, "n9999.copy.test.")).Answers.ARecords().Any()),
+            "the secondary never served the zone: " + string.Join("; ", await Status(secondary)));
+        Assert.Contains(await Status(secondary), l => l.StartsWith("last transfer in: AXFR (whole zone) of serial 1", StringComparison.Ordinal));
+
+        var edit = Stopwatch.StartNew();
+        var added = await Control(primary, new ControlRequest { Command = ControlCommand.RecordAdd, Name = WireName.Name("new.copy.test."), Type = RecordType.A, Data = [192, 0, 2, 77] });
+        Assert.Null(added.Error);
+        bool served = await Within(TimeSpan.FromSeconds(5), async () => (await Ask(secondary, "new.copy.test.")).Answers.ARecords().Any(a => a.Address.ToString() == "192.0.2.77"));
+        var took = edit.Elapsed;
+
+        Assert.True(served, "the edit never reached the secondary: " + string.Join("; ", await Status(secondary)));
+        Assert.True(took < TimeSpan.FromSeconds(2), $"the secondary served the edit {took.TotalSeconds:0.00} s after it");
+        uint serial = (await Control(primary, new ControlRequest { Command = ControlCommand.ZoneStatus, Name = WireName.Name("copy.test.") })).Serial!.Value;
+        Assert.Contains(await Status(secondary), l => l.StartsWith($"last transfer in: IXFR (incremental from 1) of serial {serial} ", StringComparison.Ordinal));
+        Assert.Contains(await Status(primary), l => l.StartsWith("last transfer out: IXFR (incremental", StringComparison.Ordinal));
+        var soa = (await Ask(secondary, "copy.test.", QueryType.SOA)).Answers.SoaRecords().Single();
+        Assert.Equal(serial, soa.Serial);
+        Assert.True((await Ask(secondary, "n5000.copy.test.")).Header.HasAuthorityAnswer);
+    }
+
+    [Fact]
+    public async Task Before_its_first_transfer_the_zone_answers_servfail_and_local_edits_of_the_copy_are_refused()
+    {
+        await using var secondary = new ServerFixture { OnlyZones = [] };
+        await secondary.InitializeAsync();
+        // A port on loopback where nothing listens: the primary never answers.
+        await AddSecondary(secondary, new IPEndPoint(IPAddress.Loopback, 9));
+
+        var answer = await Ask(secondary, "www.copy.test.");
+        Assert.Equal(DnsHeaderResponseCode.ServerFailure, answer.Header.ResponseCode);
+        Assert.Empty(answer.Answers);
+
+        var edit = await Control(secondary, new ControlRequest { Command = ControlCommand.RecordAdd, Name = WireName.Name("www.copy.test."), Type = RecordType.A, Data = [192, 0, 2, 1] });
+        Assert.Equal("store", edit.Error);
+        Assert.Contains("is a secondary of 127.0.0.1:9", string.Join("; ", edit.Messages ?? []));
+        Assert.True(await Within(TimeSpan.FromSeconds(10), async () => (await Status(secondary)).Any(l => l.StartsWith("last check failed:", StringComparison.Ordinal))));
+        Assert.Contains(await Status(secondary), l => l.Contains("not transferred yet (SERVFAIL)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_zone_whose_primary_stops_answering_expires_to_servfail()
+    {
+        await using var secondary = new ServerFixture { OnlyZones = [] };
+        await secondary.InitializeAsync();
+        var primary = new ServerFixture { OnlyZones = [("copy.test", ZoneText(10, refresh: 2, retry: 2, expire: 6))], AllowTransfer = [Loopback] };
+        await primary.InitializeAsync();
+        await AddSecondary(secondary, primary.EndPoint);
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Ask(secondary, "n1.copy.test.")).Answers.ARecords().Any()));
+
+        await primary.DisposeAsync();
+
+        // Expire is 6 s from the primary's last answer; checks every 2 s find it gone.
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Ask(secondary, "n1.copy.test.")).Header.ResponseCode == DnsHeaderResponseCode.ServerFailure),
+            "the zone never expired: " + string.Join("; ", await Status(secondary)));
+        Assert.Empty((await Ask(secondary, "n1.copy.test.")).Answers);
+        Assert.Contains(await Status(secondary), l => l.Contains("expired (SERVFAIL)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_the_primarys_key_the_zone_is_copied_and_with_a_wrong_one_nothing_is()
+    {
+        await using var primary = new ServerFixture
+        {
+            OnlyZones = [("copy.test", ZoneText(100))], AllowTransferKeys = [WireName.Name("xfr.copy.test.")],
+        };
+        await primary.InitializeAsync();
+        var made = await Control(primary, new ControlRequest { Command = ControlCommand.KeyAdd, Name = WireName.Name("xfr.copy.test."), Algorithm = TsigKey.HmacSha256 });
+        Assert.Null(made.Error);
+
+        await using var right = new ServerFixture { OnlyZones = [] };
+        await right.InitializeAsync();
+        Assert.Null((await Control(right, new ControlRequest { Command = ControlCommand.KeyAdd, Name = WireName.Name("xfr.copy.test."), Algorithm = TsigKey.HmacSha256, Secret = made.Data })).Error);
+        await AddSecondary(right, primary.EndPoint, "xfr.copy.test.");
+
+        await using var wrong = new ServerFixture { OnlyZones = [] };
+        await wrong.InitializeAsync();
+        Assert.Null((await Control(wrong, new ControlRequest { Command = ControlCommand.KeyAdd, Name = WireName.Name("xfr.copy.test."), Algorithm = TsigKey.HmacSha256 })).Error);
+        await AddSecondary(wrong, primary.EndPoint, "xfr.copy.test.");
+
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Ask(right, "n99.copy.test.")).Answers.ARecords().Any()),
+            "the secondary with the key never served the zone: " + string.Join("; ", await Status(right)));
+        Assert.Contains(await Status(right), l => l.Contains(", key xfr.copy.test., ", StringComparison.Ordinal) && l.StartsWith("last transfer in: AXFR", StringComparison.Ordinal));
+
+        Assert.True(await Within(TimeSpan.FromSeconds(10), async () => (await Status(wrong)).Any(l => l.StartsWith("last check failed:", StringComparison.Ordinal))));
+        var failed = (await Ask(wrong, "n99.copy.test."));
+        Assert.Equal(DnsHeaderResponseCode.ServerFailure, failed.Header.ResponseCode);
+        Assert.Empty(failed.Answers);
+    }
+}
