@@ -236,7 +236,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             {
                 _udp.Add(new UdpDnsListener(udp, _snapshots, Counters, log, options.UdpBatching, options.Answer, faults, rrl, cookies, Recursion, Transfers, Secondaries));
                 _tcp.Add(new TcpDnsListener(tcp, _snapshots, Counters, log, options.TcpIdleTimeout, options.TcpMaxConnections,
-                    options.TcpMaxPerClient, options.Answer, faults, cookies, Recursion, Transfers));
+                    options.TcpMaxPerClient, options.Answer, faults, cookies, Recursion, Transfers, Secondaries));
             }
             return;
         }

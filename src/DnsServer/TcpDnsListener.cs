@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using MiniDns.Transfer;
 using MiniDns.Wire;
 using Serilog;
 
@@ -34,6 +35,7 @@ public sealed class TcpDnsListener : IAsyncDisposable
     private readonly ServerCookies _cookies;
     private readonly RecursionService? _recursion;
     private readonly ZoneTransferService? _transfers;
+    private readonly SecondaryService? _secondaries;
     private readonly TimeSpan _idleTimeout;
     private readonly TcpConnectionTable _table;
     private readonly ArrayPool<byte> _buffers;
@@ -43,9 +45,10 @@ public sealed class TcpDnsListener : IAsyncDisposable
 
     public TcpDnsListener(Socket listener, SnapshotPublisher snapshots, ServerCounters counters, ILogger log, TimeSpan idleTimeout,
         int maxConnections, int maxPerClient, AnswerMessage answer, FaultLog faults, ServerCookies cookies, RecursionService? recursion,
-        ZoneTransferService? transfers = null)
+        ZoneTransferService? transfers = null, SecondaryService? secondaries = null)
     {
         _transfers = transfers;
+        _secondaries = secondaries;
         _cookies = cookies;
         _recursion = recursion;
         _listener = listener;
@@ -173,6 +176,9 @@ public sealed class TcpDnsListener : IAsyncDisposable
                         connection.Remote.ToString());
                     continue;
                 }
+                // NOTIFY (Knot sends it over TCP too): answered as over UDP.
+                if (context.LastResult == QueryParseResult.NotImp && _secondaries is not null && NotifyMessage.HasOpcode(request.Span[..length]))
+                    answer = _secondaries.AnswerNotify(request.Span[..length], response.Span[2..], context.ClientAddress);
                 bool resolved = context.LastNeedsResolution;
                 if (context.LastNeedsRefresh)
                     _recursion!.Refresh(context.Query.Name, context.Query.Type);

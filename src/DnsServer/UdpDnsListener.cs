@@ -193,8 +193,7 @@ public sealed class UdpDnsListener : IDisposable
             if (context.LastReason == ResponseReason.Transfer && _transfers is not null)
                 return _transfers.AnswerUdp(request, response[..ResponseWriter.UdpLimit(context.Query)], snapshot, context.ClientAddress);
             // NOTIFY is no query: the reader turns it away as NOTIMP, and a secondary zone's primary is answered here.
-            if (context.LastResult == QueryParseResult.NotImp && _secondaries is not null && request.Length > 2
-                && (request[2] << 8 & HeaderFlags.OpcodeMask) == NotifyMessage.Opcode)
+            if (context.LastResult == QueryParseResult.NotImp && _secondaries is not null && NotifyMessage.HasOpcode(request))
                 return _secondaries.AnswerNotify(request, response[..Math.Min(response.Length, 512)], context.ClientAddress);
             return length;
         }

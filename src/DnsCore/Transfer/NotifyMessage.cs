@@ -50,6 +50,10 @@ public static class NotifyMessage
         return message.Rcode;
     }
 
+    /// <summary>True when the message's opcode is NOTIFY (the query reader turns such messages away as NOTIMP).</summary>
+    public static bool HasOpcode(ReadOnlySpan<byte> message) =>
+        message.Length > 2 && (BinaryPrimitives.ReadUInt16BigEndian(message[2..]) & HeaderFlags.OpcodeMask) == Opcode;
+
     /// <summary>
     /// The zone a NOTIFY request names (lower-cased): one question, type SOA, class IN, opcode NOTIFY, not a
     /// response; else null. <paramref name="questionEnd"/>: where the question ends, to echo it.

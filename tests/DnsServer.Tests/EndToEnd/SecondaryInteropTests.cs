@@ -189,7 +189,7 @@ public sealed class SecondaryInteropTests
         return Start(knotd, ["-c", Path.Combine(dir, "knot.conf")]);
     }
 
-    private static Process Start(string program, string[] arguments)
+    internal static Process Start(string program, string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
@@ -200,7 +200,7 @@ public sealed class SecondaryInteropTests
         return process;
     }
 
-    private static async Task WaitForAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, List<Process> secondaries, ServerProcess primary)
+    internal static async Task WaitForAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, List<Process> others, ServerProcess minidns)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         T last = default!;
@@ -216,27 +216,27 @@ public sealed class SecondaryInteropTests
             {
                 // Not listening yet.
             }
-            Assert.All(secondaries, s => Assert.False(s.HasExited, $"a secondary exited with {(s.HasExited ? s.ExitCode : 0)}"));
+            Assert.All(others, s => Assert.False(s.HasExited, $"NSD or Knot exited with {(s.HasExited ? s.ExitCode : 0)}"));
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
-        Assert.Fail($"waited 20 s for {what}; last saw {last}\n{primary.Output}");
+        Assert.Fail($"waited 20 s for {what}; last saw {last}\n{minidns.Output}");
     }
 
-    private static async Task<uint> SerialAsync(IPEndPoint server)
+    internal static async Task<uint> SerialAsync(IPEndPoint server)
     {
         var reply = await RawDns.UdpAsync(server, QueryBytes.Build("cctv.com.", RecordType.SOA));
         Assert.True(MessageReader.TryRead(reply, out var message, out var error), error);
         return message.Answer is [{ Type: RecordType.SOA } soa] ? Zones.SoaSerial.Read(soa.Data) : 0;
     }
 
-    private static async Task<string> AddressAsync(IPEndPoint server, string name)
+    internal static async Task<string> AddressAsync(IPEndPoint server, string name)
     {
         var reply = await RawDns.UdpAsync(server, QueryBytes.Build(name, RecordType.A));
         Assert.True(MessageReader.TryRead(reply, out var message, out var error), error);
         return message.Answer.FirstOrDefault(r => r.Type == RecordType.A) is { } a ? new IPAddress(a.Data).ToString() : message.Rcode.ToString();
     }
 
-    private static int FreePortOn(string address)
+    internal static int FreePortOn(string address)
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         probe.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
