@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of one DnsCore target with AFL++ through SharpFuzz, for a bounded time.
 #
-#   bench/fuzz.sh TARGET MINUTES      targets: answer, masterfile, block, message, control, upstream (tests/DnsCore.Fuzz)
+#   bench/fuzz.sh TARGET MINUTES      targets: answer, masterfile, block, message, control, upstream, transfer, transferin, tsig, journal (tests/DnsCore.Fuzz)
 #
 # Installs afl++ (Debian) and the SharpFuzz.CommandLine tool if missing, publishes the fuzz project,
 # instruments DnsCore.dll, and runs afl-fuzz from the checked-in corpus (tests/DnsCore.Fuzz/Corpus/TARGET)

@@ -71,9 +71,38 @@ public static class CorpusSeeds
         }
         transfers.Add(Signed(Query(zones[0].Origin!, RecordType.AXFR, edns: 1232)));
         Write(folder, "transfer", transfers);
+        Write(folder, "transferin", TransfersIn(snapshot));
         Write(folder, "tsig", [.. queries.Take(8), .. queries.Take(4).Select(Signed), .. transfers.Take(3)]);
         // Edits as the journal target reads them: three bytes each (operation, name, value).
         Write(folder, "journal", [[1, 0, 1, 1, 1, 2, 2, 0, 1], [1, 3, 0x41, 1, 3, 0x81, 0, 0, 0, 6, 3, 0, 3, 4, 4], [.. Enumerable.Range(0, 60).Select(i => (byte)(i * 37))]]);
+    }
+
+    // Our primary's answers as the transferin target reads them: flags (IXFR, signed), the serial held, the
+    // framed messages. AXFR, IXFR through the transfer target's journal, IXFR of a current secondary, and signed.
+    private static IEnumerable<byte[]> TransfersIn(ZoneSnapshot snapshot)
+    {
+        var buffer = new byte[Transfer.TransferWriter.MaxMessage];
+        byte[] Run(Zone zone, byte[] request, byte flags, uint held)
+        {
+            var signer = (flags & 2) == 0 ? null : new Tsig.TsigSigner(Targets.FuzzKey.Value.Value, new byte[32]);
+            var writer = Transfer.TransferRequest.Read(request)!.Writer(zone, () => TransferTarget.Journal(zone), out _, signer?.Reserve ?? 0);
+            var input = new List<byte> { flags, (byte)(held >> 24), (byte)(held >> 16), (byte)(held >> 8), (byte)held };
+            for (int length; (length = writer.WriteNext(buffer)) > 0;)
+            {
+                length = signer?.Sign(buffer, length, timeSigned: TransferReaderTarget.SignedAt) ?? length;
+                input.AddRange([(byte)(length >> 8), (byte)length, .. buffer.AsSpan(0, length)]);
+            }
+            return [.. input];
+        }
+        foreach (var zone in snapshot.Zones.Take(6))
+        {
+            yield return Run(zone, Query(zone.Origin, RecordType.AXFR, edns: null), 0, 0);
+            yield return Run(zone, Ixfr(zone.Origin, zone.Serial - 1), 1, zone.Serial - 1);
+            yield return Run(zone, Ixfr(zone.Origin, zone.Serial), 1, zone.Serial);
+        }
+        var signed = snapshot.Zones[0];
+        yield return Run(signed, Query(signed.Origin, RecordType.AXFR, edns: null), 2, 0);
+        yield return Run(signed, Ixfr(signed.Origin, signed.Serial - 1), 3, signed.Serial - 1);
     }
 
     // An IXFR query with the client's SOA in the authority section (RFC 1995 3).

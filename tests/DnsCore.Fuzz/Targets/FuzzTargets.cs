@@ -12,6 +12,7 @@ public static class FuzzTargets
         new ControlFrameTarget(),
         new UpstreamReplyTarget(),
         new TransferTarget(),
+        new TransferReaderTarget(),
         new TsigTarget(),
         new JournalTarget(),
     ];

@@ -41,7 +41,7 @@ public sealed class TransferTarget : IFuzzTarget
     }
 
     // One version back: the SOA at the serial before, the zone's own after.
-    private static List<JournalEntry> Journal(Zone zone)
+    internal static List<JournalEntry> Journal(Zone zone)
     {
         var soa = zone.Soa.Records[0].ToArray();
         var before = new ZoneRecord(zone.Origin, RecordType.SOA, zone.Soa.Ttl, SoaSerial.With(soa, zone.Serial - 1));
