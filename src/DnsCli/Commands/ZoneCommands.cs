@@ -28,7 +28,7 @@ public static class ZoneCommands
     private static Command Status(StoreAccess access, CliContext cli)
     {
         var name = new Argument<string>("zone") { Description = "the zone" };
-        var command = new Command("status", "The zone's serial, what its secondaries were last told (NOTIFY) and whether they acknowledged, and its last transfer out, from the running server.\n\nExample:\n  minidns zone status cctv.com") { name };
+        var command = new Command("status", "The zone's serial, what its secondaries were last told (NOTIFY) and whether they acknowledged, and its last transfer out; for a secondary zone, its copying from the primary. From the running server.\n\nExample:\n  minidns zone status cctv.com") { name };
         command.SetAction(result => cli.Run(() =>
         {
             var origin = CliInput.Name(result.GetValue(name)!);

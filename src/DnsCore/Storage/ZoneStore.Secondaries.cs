@@ -63,7 +63,7 @@ public sealed partial class ZoneStore
             if (_zones.FindById(key) is not null)
                 throw new ZoneStoreException($"zone {key} exists already");
             if (keyId is not null && _keys.FindById(keyId) is null)
-                throw new ZoneStoreException($"there is no key {keyId} (minidns key add {keyId.TrimEnd('.')}, or give the primary's key to the store)");
+                throw new ZoneStoreException($"there is no key {keyId} (give the primary's key: minidns key add {keyId.TrimEnd('.')} --secret SECRET)");
             CheckChildZones(key, new ZoneContent(origin, []), []);
             var doc = new BsonDocument { ["_id"] = key, ["serial"] = 0L, ["records"] = 0, ["blocks"] = 1, ["primary"] = primary };
             if (keyId is not null)
