@@ -121,70 +121,22 @@ public sealed class PrimaryInteropTests
         return run.Output;
     }
 
-    private static Process StartNsd(string nsd, string dir, IPEndPoint at, IPEndPoint secondary)
-    {
-        File.WriteAllText(Path.Combine(dir, "nsd.conf"), $"""
-            server:
-                ip-address: {at.Address}@{at.Port}
-                username: ""
-                chroot: ""
-                zonesdir: "{dir}"
-                zonelistfile: "{dir}/zone.list"
-                database: ""
-                xfrdfile: "{dir}/xfrd.state"
-                xfrdir: "{dir}"
-                pidfile: "{dir}/nsd.pid"
-                logfile: "{dir}/nsd.log"
-                server-count: 1
-            remote-control:
-                control-enable: no
-            key:
-                name: "xfr.cctv.com"
-                algorithm: hmac-sha256
-                secret: "{Secret}"
-            zone:
-                name: "cctv.com"
-                zonefile: "cctv.com.zone"
-                provide-xfr: {secondary.Address} xfr.cctv.com
-                notify: {secondary.Address}@{secondary.Port} xfr.cctv.com
+    private static Process StartNsd(string nsd, string dir, IPEndPoint at, IPEndPoint secondary) =>
+        PeerDaemons.Nsd(nsd, dir, at, Secret, $"""
+                provide-xfr: {secondary.Address} {PeerDaemons.Key}
+                notify: {secondary.Address}@{secondary.Port} {PeerDaemons.Key}
             """);
-        return Start(nsd, ["-d", "-c", Path.Combine(dir, "nsd.conf")]);
-    }
 
-    private static Process StartKnot(string knotd, string dir, IPEndPoint at, IPEndPoint secondary)
-    {
-        File.WriteAllText(Path.Combine(dir, "knot.conf"), $"""
-            server:
-                listen: {at.Address}@{at.Port}
-                rundir: {dir}
-            control:
-                listen: {dir}/knot.sock
-            log:
-              - target: {dir}/knot.log
-                any: info
-            database:
-                storage: {dir}
-            key:
-              - id: xfr.cctv.com
-                algorithm: hmac-sha256
-                secret: {Secret}
-            remote:
-              - id: minidns
-                address: {secondary.Address}@{secondary.Port}
-                key: xfr.cctv.com
+    private static Process StartKnot(string knotd, string dir, IPEndPoint at, IPEndPoint secondary) =>
+        PeerDaemons.Knot(knotd, dir, at, Secret, "minidns", secondary, $"""
             acl:
               - id: transfer_to_minidns
-                key: xfr.cctv.com
+                key: {PeerDaemons.Key}
                 action: transfer
-            template:
-              - id: default
-                storage: {dir}
             zone:
               - domain: cctv.com
                 file: {dir}/cctv.com.zone
                 notify: minidns
                 acl: transfer_to_minidns
             """);
-        return Start(knotd, ["-c", Path.Combine(dir, "knot.conf")]);
-    }
 }

@@ -123,82 +123,23 @@ public sealed class SecondaryInteropTests
             && line.Contains("key xfr.cctv.com.", StringComparison.Ordinal)
             && line.Contains(": 5 records in 1 messages", StringComparison.Ordinal));
 
-    private static Process StartNsd(string nsd, TempFolder folder, IPEndPoint at, IPEndPoint primary, string secret)
-    {
-        string dir = Directory.CreateDirectory(folder.File("nsd")).FullName;
-        File.WriteAllText(Path.Combine(dir, "nsd.conf"), $"""
-            server:
-                ip-address: {at.Address}@{at.Port}
-                username: ""
-                chroot: ""
-                zonesdir: "{dir}"
-                zonelistfile: "{dir}/zone.list"
-                database: ""
-                xfrdfile: "{dir}/xfrd.state"
-                xfrdir: "{dir}"
-                pidfile: "{dir}/nsd.pid"
-                logfile: "{dir}/nsd.log"
-                server-count: 1
-            remote-control:
-                control-enable: no
-            key:
-                name: "xfr.cctv.com"
-                algorithm: hmac-sha256
-                secret: "{secret}"
-            zone:
-                name: "cctv.com"
-                zonefile: "cctv.com.zone"
-                request-xfr: {primary.Address}@{primary.Port} xfr.cctv.com
+    private static Process StartNsd(string nsd, TempFolder folder, IPEndPoint at, IPEndPoint primary, string secret) =>
+        PeerDaemons.Nsd(nsd, Directory.CreateDirectory(folder.File("nsd")).FullName, at, secret, $"""
+                request-xfr: {primary.Address}@{primary.Port} {PeerDaemons.Key}
                 allow-notify: {primary.Address} NOKEY
             """);
-        return Start(nsd, ["-d", "-c", Path.Combine(dir, "nsd.conf")]);
-    }
 
-    private static Process StartKnot(string knotd, TempFolder folder, IPEndPoint at, IPEndPoint primary, string secret)
-    {
-        string dir = Directory.CreateDirectory(folder.File("knot")).FullName;
-        File.WriteAllText(Path.Combine(dir, "knot.conf"), $"""
-            server:
-                listen: {at.Address}@{at.Port}
-                rundir: {dir}
-            log:
-              - target: {dir}/knot.log
-                any: info
-            database:
-                storage: {dir}
-            key:
-              - id: xfr.cctv.com
-                algorithm: hmac-sha256
-                secret: {secret}
-            remote:
-              - id: primary
-                address: {primary.Address}@{primary.Port}
-                key: xfr.cctv.com
+    private static Process StartKnot(string knotd, TempFolder folder, IPEndPoint at, IPEndPoint primary, string secret) =>
+        PeerDaemons.Knot(knotd, Directory.CreateDirectory(folder.File("knot")).FullName, at, secret, "primary", primary, $"""
             acl:
               - id: notify_from_primary
                 address: {primary.Address}
                 action: notify
-            template:
-              - id: default
-                storage: {dir}
             zone:
               - domain: cctv.com
                 master: primary
                 acl: notify_from_primary
             """);
-        return Start(knotd, ["-c", Path.Combine(dir, "knot.conf")]);
-    }
-
-    internal static Process Start(string program, string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        var process = Process.Start(start)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
 
     internal static async Task WaitForAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, List<Process> others, ServerProcess minidns)
     {
