@@ -31,7 +31,7 @@ public sealed class TransferReaderTarget : IFuzzTarget
         if (messages.Count == 0)
             return;
         byte[] origin = MessageReader.TryRead(messages[0], out var first, out _) && first.Questions is [var q] ? q.Name : [0];
-        ushort id = BinaryPrimitives.ReadUInt16BigEndian(messages[0]);
+        ushort id = messages[0].Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(messages[0]) : (ushort)0;
         var key = signed ? FuzzKey.Value.Value : null;
         var reader = new TransferReader(origin, id, ixfr ? RecordType.IXFR : RecordType.AXFR, held, key, signed ? new byte[32] : null, () => SignedAt);
         int read = 0;
