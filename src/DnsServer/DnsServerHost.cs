@@ -94,7 +94,9 @@ public sealed class DnsServerHost : IAsyncDisposable
             if (options.Notify.Count > 0)
             {
                 // Secondaries hear of every zone at start (a primary restarted may hold newer serials) and of each change.
-                host.Notify = new NotifyService(options.Notify, new SocketUpstream(), log);
+                host.Notify = new NotifyService(options.Notify, new SocketUpstream(), log, options.NotifyKey, store.ReadKeys);
+                if (options.NotifyKey is { } notifyKey && !store.ReadKeys().Any(k => k.Name.AsSpan().SequenceEqual(notifyKey)))
+                    log.Warning("--notify-key {Key} is not in the store: no NOTIFY goes out until it is (minidns key add)", NameText.Format(notifyKey));
                 snapshots.Published += host.Notify.Published;
                 host.Notify.Published(Zones.ZoneSnapshot.Empty, snapshots.Current);
             }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using MiniDns.Resolution;
 using MiniDns.Transfer;
+using MiniDns.Tsig;
 using MiniDns.Wire;
 using MiniDns.Zones;
 using Serilog;
@@ -13,9 +14,12 @@ namespace MiniDns.Server;
 /// NOTIFY out (RFC 1996): once at start and after every change of a zone's serial, each of its secondaries
 /// (<c>--notify</c>) is told, over UDP from a fresh port, and told again after 1, 2, 4 and 8 s until it
 /// acknowledges; a newer change replaces a notify still waiting. At most 20 NOTIFYs leave a second (BIND's
-/// notify-rate), so a store of thousands of zones does not flood its secondaries.
+/// notify-rate), so a store of thousands of zones does not flood its secondaries. With a key
+/// (<c>--notify-key</c>, read from the store at each try, so a key removed stops them), each NOTIFY is signed
+/// (RFC 8945) and only a reply signed back acknowledges it.
 /// </summary>
-public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> targets, IUpstream upstream, ILogger log) : IAsyncDisposable
+public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> targets, IUpstream upstream, ILogger log,
+    byte[]? keyName = null, Func<IReadOnlyList<TsigKey>>? keys = null) : IAsyncDisposable
 {
     private const int Attempts = 5;
     private const int PerSecond = 20;
@@ -87,7 +91,7 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
         pending.Done = Task.Run(() => NotifyAsync(zone, server, key, pending));
     }
 
-    private async Task NotifyAsync(Zone zone, IPEndPoint server, (string Zone, IPEndPoint Server) key, Pending pending)
+    private async Task NotifyAsync(Zone zone, IPEndPoint server, (string Zone, IPEndPoint Server) target, Pending pending)
     {
         var cancel = pending.Cancel.Token;
         var wait = FirstWait;
@@ -96,11 +100,20 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
             for (int attempt = 1; attempt <= Attempts; attempt++, wait *= 2)
             {
                 await WaitTurnAsync(cancel);
+                TsigKey? key = null;
+                if (keyName is not null && (key = keys?.Invoke().FirstOrDefault(k => k.Name.AsSpan().SequenceEqual(keyName))) is null)
+                {
+                    Interlocked.Increment(ref _failed);
+                    _status[target] = new Status(server, pending.Serial, DateTime.UtcNow, false, $"not sent: there is no key {NameText.Format(keyName)} to sign it with");
+                    log.Warning("NOTIFY of {Zone} serial {Serial} to {Server} not sent: there is no key {Key}", target.Zone, pending.Serial, server.ToString(), NameText.Format(keyName));
+                    return;
+                }
                 ushort id = UpstreamQuery.NewId();
                 Interlocked.Increment(ref _sent);
                 var tried = Stopwatch.StartNew();
-                var reply = await upstream.ExchangeAsync(server, NotifyMessage.Build(id, zone), tcp: false, wait,
-                    bytes => NotifyMessage.Acknowledgement(bytes, id, zone.Origin) is not null, cancel);
+                var notify = NotifyMessage.Build(id, zone, key, TsigMessage.Now(), out var mac);
+                var reply = await upstream.ExchangeAsync(server, notify, tcp: false, wait,
+                    bytes => NotifyMessage.Acknowledgement(bytes, id, zone.Origin, key, mac, TsigMessage.Now(), out _) is not null, cancel);
                 if (reply is null)
                 {
                     // Unreachable ends a try at once (ICMP): the back-off still runs its course.
@@ -108,19 +121,20 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
                         await Task.Delay(wait - tried.Elapsed, cancel);
                     continue;
                 }
-                var rcode = NotifyMessage.Acknowledgement(reply, id, zone.Origin)!.Value;
-                bool acknowledged = rcode == ResponseCode.NoError;
+                var rcode = NotifyMessage.Acknowledgement(reply, id, zone.Origin, key, mac, TsigMessage.Now(), out string? problem)!.Value;
+                bool acknowledged = rcode == ResponseCode.NoError && problem is null;
                 Interlocked.Increment(ref acknowledged ? ref _acknowledged : ref _failed);
-                _status[key] = new Status(server, pending.Serial, DateTime.UtcNow, acknowledged, acknowledged ? null : $"answered {rcode}");
+                string answered = $"answered {rcode}{(problem is null ? "" : ", " + problem)}";
+                _status[target] = new Status(server, pending.Serial, DateTime.UtcNow, acknowledged, acknowledged ? null : answered);
                 if (acknowledged)
-                    log.Information("NOTIFY of {Zone} serial {Serial} to {Server} acknowledged", key.Zone, pending.Serial, server.ToString());
+                    log.Information("NOTIFY of {Zone} serial {Serial} to {Server} acknowledged", target.Zone, pending.Serial, server.ToString());
                 else
-                    log.Warning("NOTIFY of {Zone} serial {Serial} to {Server} answered {Rcode}", key.Zone, pending.Serial, server.ToString(), rcode);
+                    log.Warning("NOTIFY of {Zone} serial {Serial} to {Server} {Answered}", target.Zone, pending.Serial, server.ToString(), answered);
                 return;
             }
             Interlocked.Increment(ref _failed);
-            _status[key] = new Status(server, pending.Serial, DateTime.UtcNow, false, $"no answer to {Attempts} tries");
-            log.Warning("NOTIFY of {Zone} serial {Serial} to {Server}: no answer to {Attempts} tries", key.Zone, pending.Serial, server.ToString(), Attempts);
+            _status[target] = new Status(server, pending.Serial, DateTime.UtcNow, false, $"no answer to {Attempts} tries");
+            log.Warning("NOTIFY of {Zone} serial {Serial} to {Server}: no answer to {Attempts} tries", target.Zone, pending.Serial, server.ToString(), Attempts);
         }
         catch (OperationCanceledException)
         {
@@ -128,7 +142,7 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
         }
         finally
         {
-            _pending.TryRemove(new KeyValuePair<(string, IPEndPoint), Pending>(key, pending));
+            _pending.TryRemove(new KeyValuePair<(string, IPEndPoint), Pending>(target, pending));
             pending.Cancel.Dispose();
         }
     }

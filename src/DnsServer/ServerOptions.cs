@@ -54,6 +54,9 @@ public sealed record ServerOptions
     /// <summary>Secondaries to NOTIFY (<c>--notify</c>): of every zone, or of one (Zone set).</summary>
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
 
+    /// <summary>The TSIG key in the store that signs every NOTIFY (<c>--notify-key</c>); null: unsigned.</summary>
+    public byte[]? NotifyKey { get; init; }
+
     /// <summary>Clients that may recurse; empty: nobody, names outside our zones are REFUSED (never an open resolver by default).</summary>
     public IReadOnlyList<IPNetwork> RecursionAllow { get; init; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
     public IReadOnlyList<IPEndPoint> Forwarders { get; init; } = [];
@@ -116,9 +119,10 @@ public sealed record ServerOptions
             AllowTransfer = List(precedence, "allow-transfer").Where(a => !a.StartsWith(KeyPrefix, StringComparison.Ordinal) && a != "none")
                 .Select(a => ParseNetwork(a, "--allow-transfer")).ToArray(),
             AllowTransferKeys = List(precedence, "allow-transfer").Where(a => a.StartsWith(KeyPrefix, StringComparison.Ordinal))
-                .Select(a => ParseKeyName(a[KeyPrefix.Length..])).ToArray(),
+                .Select(a => ParseKeyName(a[KeyPrefix.Length..], "--allow-transfer")).ToArray(),
             IxfrJournal = ParseInt(configuration, "ixfr-journal", defaults.IxfrJournal, 1, 100_000),
             Notify = List(precedence, "notify").SelectMany(ParseNotify).ToArray(),
+            NotifyKey = configuration["notify-key"] is { } notifyKey ? ParseKeyName(notifyKey, "--notify-key") : null,
             Forwarders = List(precedence, "forwarder").Select(f => ParseServer(f, "--forwarder")).ToArray(),
             ForwardZones = List(precedence, "forward-zone").Select(ParseForwardZone).ToArray(),
             RootHints = configuration["root-hints"],
@@ -235,10 +239,12 @@ public sealed record ServerOptions
 
     private const string KeyPrefix = "key:";
 
-    private static byte[] ParseKeyName(string text) =>
+    private static byte[] ParseKeyName(string text, string option) =>
         text.Length > 0 && NameText.TryParse(text.EndsWith('.') ? text : text + ".", [], out var name, out _)
             ? DnsName.ToLowerCopy(name)
-            : throw new ArgumentException($"--allow-transfer: 'key:{text}' does not name a key (key:NAME, a key made with minidns key add)");
+            : throw new ArgumentException(option == "--allow-transfer"
+                ? $"--allow-transfer: 'key:{text}' does not name a key (key:NAME, a key made with minidns key add)"
+                : $"{option}: '{text}' does not name a key (a key made with minidns key add)");
 
     // [ZONE=]IP[:PORT][,IP[:PORT]…]
     private static IEnumerable<(byte[]? Zone, IPEndPoint Server)> ParseNotify(string text)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MiniDns.Tsig;
 using MiniDns.Wire;
 using MiniDns.Zones;
 
@@ -12,8 +13,11 @@ public static class NotifyMessage
 {
     public const ushort Opcode = 4 << 11;
 
-    /// <summary>NOTIFY for the zone, AA set, with its SOA in the answer section (RFC 1996 3.7) so a secondary may skip its SOA query.</summary>
-    public static byte[] Build(ushort id, Zone zone)
+    /// <summary>
+    /// NOTIFY for the zone, AA set, with its SOA in the answer section (RFC 1996 3.7) so a secondary may skip its
+    /// SOA query; signed with <paramref name="key"/> when given (<paramref name="mac"/>: what the reply's MAC chains on).
+    /// </summary>
+    public static byte[] Build(ushort id, Zone zone, TsigKey? key, long now, out byte[] mac)
     {
         var soa = zone.Soa.Records[0];
         var origin = zone.Origin;
@@ -35,18 +39,39 @@ public static class NotifyMessage
         BinaryPrimitives.WriteUInt32BigEndian(span[(at + 6)..], zone.Soa.Ttl);
         BinaryPrimitives.WriteUInt16BigEndian(span[(at + 10)..], (ushort)soa.Length);
         soa.CopyTo(span[(at + 12)..]);
-        return message;
+        if (key is null)
+        {
+            mac = [];
+            return message;
+        }
+        return TsigMessage.SignRequest(message, key, now, out mac);
     }
 
-    /// <summary>The reply's rcode when it answers our NOTIFY (QR, opcode NOTIFY, our ID, our zone), else null.</summary>
-    public static ResponseCode? Acknowledgement(ReadOnlySpan<byte> reply, ushort id, ReadOnlySpan<byte> zone)
+    /// <summary>
+    /// The reply's rcode when it answers our NOTIFY (QR, opcode NOTIFY, our ID, our zone), else null. For a
+    /// NOTIFY signed with <paramref name="key"/>, <paramref name="problem"/> says when the reply's signature
+    /// does not hold (RFC 8945 5.3: signed by the key over our <paramref name="mac"/>, in time), or what TSIG
+    /// error it carries: such a reply is an answer, not an acknowledgement.
+    /// </summary>
+    public static ResponseCode? Acknowledgement(ReadOnlySpan<byte> reply, ushort id, ReadOnlySpan<byte> zone, TsigKey? key, ReadOnlySpan<byte> mac, long now,
+        out string? problem)
     {
+        problem = null;
         if (!MessageReader.TryRead(reply, out var message, out _) || message.Id != id || !message.Has(HeaderFlags.QR)
             || (message.Flags & HeaderFlags.OpcodeMask) != Opcode)
             return null;
         // RFC 1996 4.7: the reply echoes the question; an empty one (some servers) is taken as it stands.
         if (message.Questions is [var question] && !DnsName.EqualsIgnoreCase(question.Name, zone))
             return null;
+        if (key is not null)
+        {
+            bool signed = TsigMessage.TryFind(reply, out var tsig, out bool malformed);
+            problem = malformed ? "a malformed TSIG record"
+                : !signed ? "not signed"
+                : tsig.Error != 0 ? $"TSIG error {(TsigError)tsig.Error}"
+                : TsigMessage.VerifyResponse(reply, tsig, key, mac, timersOnly: false, now) is var error and not TsigError.NoError ? $"a signature that does not verify ({error})"
+                : null;
+        }
         return message.Rcode;
     }
 

@@ -16,7 +16,7 @@ public static class TransferQuery
     {
         int soaLength = type == RecordType.IXFR && heldSoa is not null ? 2 + 10 + heldSoa.Data.Length : 0;
         int length = HeaderFlags.HeaderLength + origin.Length + 4 + soaLength;
-        var message = new byte[length + (key is null ? 0 : key.Name.Length + 10 + key.AlgorithmName.Length + 16 + key.MacSize)];
+        var message = new byte[length];
         var span = message.AsSpan();
         BinaryPrimitives.WriteUInt16BigEndian(span, id);
         BinaryPrimitives.WriteUInt16BigEndian(span[4..], 1);
@@ -41,7 +41,6 @@ public static class TransferQuery
             mac = [];
             return message;
         }
-        int signed = TsigMessage.Sign(span, length, key, [], timersOnly: false, now, out mac);
-        return signed == message.Length ? message : throw new InvalidOperationException("the TSIG record did not fit the room made for it");
+        return TsigMessage.SignRequest(message, key, now, out mac);
     }
 }

@@ -155,6 +155,18 @@ public static class TsigMessage
         return Append(buffer, length, unsigned with { Mac = mac });
     }
 
+    /// <summary>
+    /// A request (a transfer, a NOTIFY) with its TSIG signed with <paramref name="key"/> appended, in a new
+    /// array; <paramref name="mac"/> is the MAC the response's first message chains on.
+    /// </summary>
+    public static byte[] SignRequest(ReadOnlySpan<byte> request, TsigKey key, long now, out byte[] mac)
+    {
+        var signed = new byte[request.Length + key.Name.Length + 10 + key.AlgorithmName.Length + 16 + key.MacSize];
+        request.CopyTo(signed);
+        int length = Sign(signed, request.Length, key, [], timersOnly: false, now, out mac);
+        return length == signed.Length ? signed : throw new InvalidOperationException("the TSIG record did not fit the room made for it");
+    }
+
     /// <summary>An error TSIG with no MAC (RFC 8945 5.3.2: BADKEY and BADSIG are not signed), appended to a response.</summary>
     public static int AppendUnsigned(Span<byte> buffer, int length, in TsigRecord request, TsigError error, long now) =>
         Append(buffer, length, request with { TimeSigned = now, Mac = [], Error = (ushort)error, OtherData = [], OriginalId = BinaryPrimitives.ReadUInt16BigEndian(buffer) });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using MiniDns.Tests.Support;
 using MiniDns.Wire;
 
@@ -35,8 +36,9 @@ public sealed class SecondaryInteropTests
         string zones = Directory.CreateDirectory(folder.File("zones")).FullName;
         File.WriteAllText(Path.Combine(zones, "cctv.com.zone"), File.ReadAllText(Path.Combine(Repository.ZonesFolder, "cctv.com.zone"))
             + "\n" + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"host{i}.cctv.com. 3600 IN A 10.1.{i / 256}.{i % 256}\n")));
-        // Transfers only with the TSIG key, from anywhere: no address is allowed by itself.
-        string[] options = ["--allow-transfer", "key:xfr.cctv.com", "--notify", $"cctv.com={nsdAt}", "--notify", $"cctv.com={knotAt}"];
+        // Transfers only with the TSIG key, from anywhere: no address is allowed by itself; NOTIFY signed with it,
+        // which the secondaries require.
+        string[] options = ["--allow-transfer", "key:xfr.cctv.com", "--notify", $"cctv.com={nsdAt}", "--notify", $"cctv.com={knotAt}", "--notify-key", "xfr.cctv.com"];
         string cli;
         ServerProcess primary;
         if (build == Build.Native)
@@ -55,7 +57,7 @@ public sealed class SecondaryInteropTests
         // The key as minidns prints it, once: key "xfr.cctv.com" { algorithm hmac-sha256; secret "…"; };
         var made = await ProcessRunner.RunAsync("bash", ["-c", $"{cli} --db '{database}' key add xfr.cctv.com"]);
         Assert.True(made.ExitCode == 0, made.Error);
-        string secret = System.Text.RegularExpressions.Regex.Match(made.Output, "secret \"([^\"]+)\"").Groups[1].Value;
+        string secret = Regex.Match(made.Output, "secret \"([^\"]+)\"").Groups[1].Value;
         Assert.NotEmpty(secret);
         var secondaries = new List<Process>();
         try
@@ -75,6 +77,11 @@ public sealed class SecondaryInteropTests
             Assert.Contains("NOTIFY of cctv.com.", primary.Output);
             // Both asked IXFR with the serial they held, signed, and got the difference: the old and new SOA, the record, the SOA twice.
             await WaitForAsync(() => Task.FromResult(IncrementalTransfers(primary.Output)), n => n >= 2, "two incremental transfers in the primary's log", secondaries, primary);
+            // Both took the signed NOTIFY and signed their acknowledgement back.
+            uint edit = await SerialAsync(primaryAt);
+            var status = await ProcessRunner.RunAsync("bash", ["-c", $"{cli} --db '{database}' zone status cctv.com"]);
+            foreach (var secondary in (IPEndPoint[])[nsdAt, knotAt])
+                Assert.Matches($@"notified {Regex.Escape(secondary.ToString())} of serial {edit} at \S+: acknowledged\n", status.Output);
         }
         finally
         {
@@ -101,12 +108,12 @@ public sealed class SecondaryInteropTests
         string cli = $"dotnet '{Path.Combine(AppContext.BaseDirectory, "minidns.dll")}'";
         var made = await ProcessRunner.RunAsync("bash", ["-c", $"{cli} --db '{database}' key add xfr.big.test --algorithm hmac-sha512"]);
         Assert.True(made.ExitCode == 0, made.Error);
-        string secret = System.Text.RegularExpressions.Regex.Match(made.Output, "secret \"([^\"]+)\"").Groups[1].Value;
+        string secret = Regex.Match(made.Output, "secret \"([^\"]+)\"").Groups[1].Value;
 
         var signed = await ProcessRunner.RunAsync(dig, ["@127.0.0.1", "-p", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "big.test", "AXFR", "-y", $"hmac-sha512:xfr.big.test:{secret}"]);
         // dig stops at the first message whose TSIG does not verify ("tsig verify failure") and then says the transfer failed.
         Assert.DoesNotContain("failed", signed.Output + signed.Error, StringComparison.OrdinalIgnoreCase);
-        var size = System.Text.RegularExpressions.Regex.Match(signed.Output, @"XFR size: (\d+) records \(messages (\d+)");
+        var size = Regex.Match(signed.Output, @"XFR size: (\d+) records \(messages (\d+)");
         Assert.True(size.Success, signed.Output);
         Assert.Equal("5004", size.Groups[1].Value);
         Assert.True(int.Parse(size.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) > 1, "one message: the chain of MACs was not tried");
@@ -126,7 +133,7 @@ public sealed class SecondaryInteropTests
     private static Process StartNsd(string nsd, TempFolder folder, IPEndPoint at, IPEndPoint primary, string secret) =>
         PeerDaemons.Nsd(nsd, Directory.CreateDirectory(folder.File("nsd")).FullName, at, secret, $"""
                 request-xfr: {primary.Address}@{primary.Port} {PeerDaemons.Key}
-                allow-notify: {primary.Address} NOKEY
+                allow-notify: {primary.Address} {PeerDaemons.Key}
             """);
 
     private static Process StartKnot(string knotd, TempFolder folder, IPEndPoint at, IPEndPoint primary, string secret) =>
@@ -134,6 +141,7 @@ public sealed class SecondaryInteropTests
             acl:
               - id: notify_from_primary
                 address: {primary.Address}
+                key: {PeerDaemons.Key}
                 action: notify
             zone:
               - domain: cctv.com

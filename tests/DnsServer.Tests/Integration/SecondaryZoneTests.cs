@@ -156,4 +156,39 @@ public sealed class SecondaryZoneTests
         Assert.Equal(DnsHeaderResponseCode.ServerFailure, failed.Header.ResponseCode);
         Assert.Empty(failed.Answers);
     }
+
+    [Fact]
+    public async Task A_notify_signed_with_the_key_is_acknowledged_by_a_keyed_secondary_and_one_with_another_secret_is_not()
+    {
+        await using var right = new ServerFixture { OnlyZones = [] };
+        await right.InitializeAsync();
+        await using var wrong = new ServerFixture { OnlyZones = [] };
+        await wrong.InitializeAsync();
+        var key = WireName.Name("xfr.copy.test.");
+        await using var primary = new ServerFixture
+        {
+            OnlyZones = [("copy.test", ZoneText(100))], AllowTransferKeys = [key], NotifyKey = key,
+            Notify = [(null, right.EndPoint), (null, wrong.EndPoint)],
+        };
+        await primary.InitializeAsync();
+        var made = await Control(primary, new ControlRequest { Command = ControlCommand.KeyAdd, Name = key, Algorithm = TsigKey.HmacSha256 });
+        Assert.Null(made.Error);
+        Assert.Null((await Control(right, new ControlRequest { Command = ControlCommand.KeyAdd, Name = key, Algorithm = TsigKey.HmacSha256, Secret = made.Data })).Error);
+        Assert.Null((await Control(wrong, new ControlRequest { Command = ControlCommand.KeyAdd, Name = key, Algorithm = TsigKey.HmacSha256 })).Error);
+        await AddSecondary(right, primary.EndPoint, "xfr.copy.test.");
+        await AddSecondary(wrong, primary.EndPoint, "xfr.copy.test.");
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Ask(right, "n99.copy.test.")).Answers.ARecords().Any()),
+            "the secondary with the key never served the zone: " + string.Join("; ", await Status(right)));
+
+        // The SOA's refresh is an hour: only the NOTIFY brings the edit over at once.
+        var added = await Control(primary, new ControlRequest { Command = ControlCommand.RecordAdd, Name = WireName.Name("new.copy.test."), Type = RecordType.A, Data = [192, 0, 2, 77] });
+        Assert.Null(added.Error);
+        Assert.True(await Within(TimeSpan.FromSeconds(5), async () => (await Ask(right, "new.copy.test.")).Answers.ARecords().Any()),
+            "the signed NOTIFY did not bring the edit: " + string.Join("; ", await Status(right)));
+        uint serial = (await Control(primary, new ControlRequest { Command = ControlCommand.ZoneStatus, Name = WireName.Name("copy.test.") })).Serial!.Value;
+        Assert.True(await Within(TimeSpan.FromSeconds(5), async () => (await Status(primary)).Any(l => l.StartsWith($"notified {right.EndPoint} of serial {serial} at", StringComparison.Ordinal) && l.EndsWith(": acknowledged", StringComparison.Ordinal))),
+            string.Join("; ", await Status(primary)));
+        Assert.True(await Within(TimeSpan.FromSeconds(5), async () => (await Status(primary)).Any(l => l.StartsWith($"notified {wrong.EndPoint} of serial {serial} at", StringComparison.Ordinal)
+            && l.EndsWith(": answered NotAuth, TSIG error BadSig", StringComparison.Ordinal))), string.Join("; ", await Status(primary)));
+    }
 }

@@ -58,6 +58,8 @@ public sealed class ServerOptionsTests
     [InlineData(new[] { "--notify", "cctv.com=" }, "--notify: 'cctv.com=' names no domain or no server")]
     [InlineData(new[] { "--notify", "ns.cctv.com" }, "--notify: 'ns.cctv.com' is not IP or IP:PORT (e.g. 192.0.2.1, 192.0.2.1:5353, [2001:db8::1]:53)")]
     [InlineData(new[] { "--allow-transfer", "secondaries" }, "--allow-transfer: 'secondaries' is not an address or CIDR network")]
+    [InlineData(new[] { "--allow-transfer", "key:a..b" }, "--allow-transfer: 'key:a..b' does not name a key (key:NAME, a key made with minidns key add)")]
+    [InlineData(new[] { "--notify-key", "a..b" }, "--notify-key: 'a..b' does not name a key (a key made with minidns key add)")]
     [InlineData(new[] { "--qname-minimisation", "maybe" }, "--qname-minimisation: 'maybe' is not on or off")]
     [InlineData(new[] { "--cache-size", "10" }, "--cache-size: '10' is not a size from 64KB to 1024GB (e.g. 64MB)")]
     [InlineData(new[] { "--cache-size", "2TB" }, "--cache-size: '2TB' is not a size from 64KB to 1024GB (e.g. 64MB)")]
@@ -83,6 +85,7 @@ public sealed class ServerOptionsTests
         { "max-dependency-depth", "3" }, { "max-referrals", "9" }, { "max-restarts", "4" }, { "max-upstream-queries", "20" },
         { "max-ns-names", "5" }, { "upstream-timeout", "700" }, { "resolution-timeout", "4" },
         { "allow-transfer", "192.0.2.0/24" }, { "notify", "cctv.com=192.0.2.53:5353" }, { "ixfr-journal", "7" },
+        { "notify-key", "xfr.cctv.com" },
     };
 
     [Theory]
@@ -99,7 +102,8 @@ public sealed class ServerOptionsTests
                 string.Join(",", o.RecursionAllow), string.Join(",", o.Forwarders), string.Join(",", o.ForwardZones.Select(z => $"{MiniDns.Wire.NameText.Format(z.Domain)}={string.Join("+", z.Servers)}")),
                 o.RootHints, o.UpstreamPort, o.QnameMinimisation, o.Use0x20, o.CacheSize, o.CacheMaxTtl, o.CacheMaxNegativeTtl, o.CacheMinTtl, o.ServeStale,
                 o.Limits.MaxDependencyDepth, o.Limits.MaxReferrals, o.Limits.MaxRestarts, o.Limits.MaxUpstreamQueries, o.Limits.MaxNsNames, o.Limits.TryTimeout, o.Limits.Timeout,
-                string.Join(",", o.AllowTransfer), o.IxfrJournal, string.Join(",", o.Notify.Select(n => $"{(n.Zone is null ? "" : MiniDns.Wire.NameText.Format(n.Zone))}={n.Server}")));
+                string.Join(",", o.AllowTransfer), o.IxfrJournal, string.Join(",", o.Notify.Select(n => $"{(n.Zone is null ? "" : MiniDns.Wire.NameText.Format(n.Zone))}={n.Server}")),
+                o.NotifyKey is null ? "" : MiniDns.Wire.NameText.Format(o.NotifyKey));
             string defaults = Describe(ServerOptions.Load([], folder, none));
             string fromCommandLine = Describe(ServerOptions.Load([$"--{key}", value], folder, none));
             var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (ServerCommandLine.Repeats(key) ? "__0" : "");

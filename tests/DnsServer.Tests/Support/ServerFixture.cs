@@ -38,6 +38,7 @@ public class ServerFixture : IAsyncLifetime
     public IReadOnlyList<byte[]> AllowTransferKeys { get; init; } = [];
     public MiniDns.Resolution.ResolverOptions Limits { get; init; } = new();
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
+    public byte[]? NotifyKey { get; init; }
 
     /// <summary>Debug on (one line per query), logged nowhere: the code that formats the lines runs.</summary>
     public bool DebugLog { get; init; }
@@ -74,6 +75,7 @@ public class ServerFixture : IAsyncLifetime
             AllowTransferKeys = AllowTransferKeys,
             Limits = Limits,
             Notify = Notify,
+            NotifyKey = NotifyKey,
         }, DebugLog ? new LoggerConfiguration().MinimumLevel.Debug().CreateLogger() : new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;
     }
