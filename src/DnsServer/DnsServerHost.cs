@@ -91,10 +91,11 @@ public sealed class DnsServerHost : IAsyncDisposable
                 listener.Start();
             foreach (var listener in host._tcp)
                 listener.Start();
-            if (options.Notify.Count > 0)
+            if (options.Notify.Count > 0 || options.NotifyNameServers)
             {
                 // Secondaries hear of every zone at start (a primary restarted may hold newer serials) and of each change.
-                host.Notify = new NotifyService(options.Notify, new SocketUpstream(), log, options.NotifyKey, store.ReadKeys);
+                var nameServers = options.NotifyNameServers ? new NotifyService.NameServers(options.UpstreamPort, OwnAddresses(options.Listen)) : null;
+                host.Notify = new NotifyService(options.Notify, new SocketUpstream(), log, options.NotifyKey, store.ReadKeys, nameServers);
                 if (options.NotifyKey is { } notifyKey && !store.ReadKeys().Any(k => k.Name.AsSpan().SequenceEqual(notifyKey)))
                     log.Warning("--notify-key {Key} is not in the store: no NOTIFY goes out until it is (minidns key add)", NameText.Format(notifyKey));
                 snapshots.Published += host.Notify.Published;
@@ -315,7 +316,24 @@ public sealed class DnsServerHost : IAsyncDisposable
     /// <summary>TCP connections open now, over all listeners.</summary>
     public int OpenTcpConnections => _tcp.Sum(listener => listener.OpenConnections);
 
-    /// <summary>NOTIFY out; null without <c>--notify</c>.</summary>
+    // Our own addresses, never sent NOTIFY as a zone's name server: those we listen on, and when we listen on
+    // all of them, every address of the machine's interfaces (as they were at start) and all of loopback.
+    private static Func<IPAddress, bool> OwnAddresses(IReadOnlyList<IPAddress> listen)
+    {
+        var own = new HashSet<IPAddress>(listen);
+        bool everywhere = listen.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
+        if (everywhere)
+        {
+            foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+            {
+                foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+                    own.Add(unicast.Address);
+            }
+        }
+        return address => everywhere && IPAddress.IsLoopback(address) || own.Contains(address);
+    }
+
+    /// <summary>NOTIFY out; null without <c>--notify</c> or <c>--notify-ns</c>.</summary>
     public NotifyService? Notify { get; private set; }
 
     public async ValueTask DisposeAsync()

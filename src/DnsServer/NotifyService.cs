@@ -16,11 +16,18 @@ namespace MiniDns.Server;
 /// acknowledges; a newer change replaces a notify still waiting. At most 20 NOTIFYs leave a second (BIND's
 /// notify-rate), so a store of thousands of zones does not flood its secondaries. With a key
 /// (<c>--notify-key</c>, read from the store at each try, so a key removed stops them), each NOTIFY is signed
-/// (RFC 8945) and only a reply signed back acknowledges it.
+/// (RFC 8945) and only a reply signed back acknowledges it. With <c>--notify-ns</c>, each zone's own name
+/// servers are told as well.
 /// </summary>
 public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> targets, IUpstream upstream, ILogger log,
-    byte[]? keyName = null, Func<IReadOnlyList<TsigKey>>? keys = null) : IAsyncDisposable
+    byte[]? keyName = null, Func<IReadOnlyList<TsigKey>>? keys = null, NotifyService.NameServers? nameServers = null) : IAsyncDisposable
 {
+    /// <summary>
+    /// <c>--notify-ns</c>: each zone's NS addresses are told too (<see cref="NotifyNameServers"/>), on this port,
+    /// but for the addresses <paramref name="IsOwn"/> says are ours.
+    /// </summary>
+    public sealed record NameServers(int Port, Func<IPAddress, bool> IsOwn);
+
     private const int Attempts = 5;
     private const int PerSecond = 20;
     private static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(1);
@@ -63,11 +70,11 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
                 continue;
             if (previous.FindZone(zone.Origin) is { } old && old.Origin.AsSpan().SequenceEqual(zone.Origin) && old.Serial == zone.Serial)
                 continue;
-            foreach (var (only, server) in targets)
-            {
-                if (only is null || only.AsSpan().SequenceEqual(zone.Origin))
-                    Start(zone, server);
-            }
+            var servers = targets.Where(t => t.Zone is null || t.Zone.AsSpan().SequenceEqual(zone.Origin)).Select(t => t.Server);
+            if (nameServers is not null)
+                servers = servers.Concat(NotifyNameServers.Of(next, zone, nameServers.Port, nameServers.IsOwn));
+            foreach (var server in servers.Distinct())
+                Start(zone, server);
         }
     }
 

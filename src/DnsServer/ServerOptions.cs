@@ -54,6 +54,9 @@ public sealed record ServerOptions
     /// <summary>Secondaries to NOTIFY (<c>--notify</c>): of every zone, or of one (Zone set).</summary>
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
 
+    /// <summary>Each zone's own name servers are sent NOTIFY too (<c>--notify-ns</c>), on <see cref="UpstreamPort"/>.</summary>
+    public bool NotifyNameServers { get; init; }
+
     /// <summary>The TSIG key in the store that signs every NOTIFY (<c>--notify-key</c>); null: unsigned.</summary>
     public byte[]? NotifyKey { get; init; }
 
@@ -122,6 +125,7 @@ public sealed record ServerOptions
                 .Select(a => ParseKeyName(a[KeyPrefix.Length..], "--allow-transfer")).ToArray(),
             IxfrJournal = ParseInt(configuration, "ixfr-journal", defaults.IxfrJournal, 1, 100_000),
             Notify = List(precedence, "notify").SelectMany(ParseNotify).ToArray(),
+            NotifyNameServers = ParseSwitch(configuration, "notify-ns", defaults.NotifyNameServers),
             NotifyKey = configuration["notify-key"] is { } notifyKey ? ParseKeyName(notifyKey, "--notify-key") : null,
             Forwarders = List(precedence, "forwarder").Select(f => ParseServer(f, "--forwarder")).ToArray(),
             ForwardZones = List(precedence, "forward-zone").Select(ParseForwardZone).ToArray(),

@@ -191,4 +191,31 @@ public sealed class SecondaryZoneTests
         Assert.True(await Within(TimeSpan.FromSeconds(5), async () => (await Status(primary)).Any(l => l.StartsWith($"notified {wrong.EndPoint} of serial {serial} at", StringComparison.Ordinal)
             && l.EndsWith(": answered NotAuth, TSIG error BadSig", StringComparison.Ordinal))), string.Join("; ", await Status(primary)));
     }
+
+    [Fact]
+    public async Task With_notify_ns_the_secondary_the_zones_ns_records_name_is_told_of_an_edit()
+    {
+        await using var secondary = new ServerFixture { OnlyZones = [], Listen = IPAddress.Parse("127.0.0.41") };
+        await secondary.InitializeAsync();
+        // ns1, the SOA MNAME, stands for the primary and is not told (its 192.0.2.1 would leave loopback); ns2 is the secondary.
+        string zone = ZoneText(100) + "@ IN NS ns2\nns2 IN A 127.0.0.41\n";
+        await using var primary = new ServerFixture
+        {
+            OnlyZones = [("copy.test", zone)], AllowTransfer = [Loopback], NotifyNameServers = true, UpstreamPort = secondary.EndPoint.Port,
+        };
+        await primary.InitializeAsync();
+        await AddSecondary(secondary, primary.EndPoint);
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Ask(secondary, "n99.copy.test.")).Answers.ARecords().Any()),
+            "the secondary never served the zone: " + string.Join("; ", await Status(secondary)));
+
+        // The SOA's refresh is an hour: only the NOTIFY brings the edit over at once.
+        var added = await Control(primary, new ControlRequest { Command = ControlCommand.RecordAdd, Name = WireName.Name("new.copy.test."), Type = RecordType.A, Data = [192, 0, 2, 77] });
+        Assert.Null(added.Error);
+        Assert.True(await Within(TimeSpan.FromSeconds(5), async () => (await Ask(secondary, "new.copy.test.")).Answers.ARecords().Any()),
+            "the NOTIFY to the NS address did not bring the edit: " + string.Join("; ", await Status(secondary)));
+        uint serial = (await Control(primary, new ControlRequest { Command = ControlCommand.ZoneStatus, Name = WireName.Name("copy.test.") })).Serial!.Value;
+        Assert.True(await Within(TimeSpan.FromSeconds(5), async () => (await Status(primary)).Any(l => l.StartsWith($"notified {secondary.EndPoint} of serial {serial} at", StringComparison.Ordinal)
+            && l.EndsWith(": acknowledged", StringComparison.Ordinal))), string.Join("; ", await Status(primary)));
+        Assert.DoesNotContain(await Status(primary), l => l.StartsWith("notified 192.0.2.1:", StringComparison.Ordinal));
+    }
 }

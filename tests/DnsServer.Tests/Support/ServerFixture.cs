@@ -39,6 +39,7 @@ public class ServerFixture : IAsyncLifetime
     public MiniDns.Resolution.ResolverOptions Limits { get; init; } = new();
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
     public byte[]? NotifyKey { get; init; }
+    public bool NotifyNameServers { get; init; }
 
     /// <summary>Debug on (one line per query), logged nowhere: the code that formats the lines runs.</summary>
     public bool DebugLog { get; init; }
@@ -76,6 +77,7 @@ public class ServerFixture : IAsyncLifetime
             Limits = Limits,
             Notify = Notify,
             NotifyKey = NotifyKey,
+            NotifyNameServers = NotifyNameServers,
         }, DebugLog ? new LoggerConfiguration().MinimumLevel.Debug().CreateLogger() : new LoggerConfiguration().CreateLogger());
         return ValueTask.CompletedTask;
     }
