@@ -191,9 +191,20 @@ public sealed class ControlListener : IAsyncDisposable
                     if (large)
                         _largeFrames.Release();
                 }
+                var encoded = ControlProtocol.Encode(reply);
+                if (encoded.Length > ControlProtocol.MaxFrame)
+                {
+                    // A zone export or list this large (a secondary zone can be): said, not a silent close (found by attack).
+                    _log.Warning("Control connection: an answer of {Bytes} bytes is over the limit of {Limit}", encoded.Length, ControlProtocol.MaxFrame);
+                    encoded = ControlProtocol.Encode(new ControlReply
+                    {
+                        Error = "store",
+                        Messages = [$"the answer is {encoded.Length >> 20} MiB, over the control socket's limit of {ControlProtocol.MaxFrame >> 20} MiB: stop the server and run minidns without it (it opens the store itself)"],
+                    });
+                }
                 // Not bound to the stop: a request that was carried out is answered even while the server stops.
                 using (var writing = new CancellationTokenSource(IdleTimeout))
-                    await ControlProtocol.WriteFrameAsync(stream, ControlProtocol.Encode(reply), writing.Token);
+                    await ControlProtocol.WriteFrameAsync(stream, encoded, writing.Token);
                 if (close)
                     return;
             }

@@ -75,7 +75,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             snapshots.LoadInitial();
             log.Information("Loaded the zone snapshot in {Elapsed:0} ms", loading.Elapsed.TotalMilliseconds);
             host = new DnsServerHost(store, snapshots, counters);
-            host.Secondaries = new SecondaryService(store, snapshots, faults, log);
+            host.Secondaries = new SecondaryService(store, snapshots, faults, log, options.MaxTransferSize);
             host.Bind(options, faults, log);
             snapshots.Start();
             var service = new ControlService(store, snapshots, counters, () => new ServerStatusInfo(

@@ -50,10 +50,17 @@ public sealed class SecondaryService : IAsyncDisposable
     private readonly Lock _syncing = new();
     private readonly CancellationTokenSource _stop = new();
     private long _transfers, _failures, _notifies;
+    private readonly long _maxTransferSize;
 
-    public SecondaryService(ZoneStore store, SnapshotPublisher snapshots, FaultLog faults, ILogger log)
+    // Transfers in at once, each within --max-transfer-size until it is stored: what all of them hold is bounded
+    // however many zones we copy (a store of a thousand secondary zones all checking at start, or a hostile
+    // primary of several).
+    private const int TransfersAtOnce = 2;
+    private readonly SemaphoreSlim _transferring = new(TransfersAtOnce, TransfersAtOnce);
+
+    public SecondaryService(ZoneStore store, SnapshotPublisher snapshots, FaultLog faults, ILogger log, long maxTransferSize = TransferReader.DefaultMaxSize)
     {
-        (_store, _snapshots, _faults, _log) = (store, snapshots, faults, log);
+        (_store, _snapshots, _faults, _log, _maxTransferSize) = (store, snapshots, faults, log, maxTransferSize);
         // A zone added or removed (by minidns, through the control socket) shows in the next snapshot.
         snapshots.Published += (_, _) => Task.Run(Sync);
     }
@@ -175,6 +182,19 @@ public sealed class SecondaryService : IAsyncDisposable
             Fail(copy, name, $"its key {NameText.Format(copy.Zone.Key)} is not in the store");
             return false;
         }
+        await _transferring.WaitAsync(cancel);
+        try
+        {
+            return await TransferInAsync(copy, name, key, cancel);
+        }
+        finally
+        {
+            _transferring.Release();
+        }
+    }
+
+    private async Task<bool> TransferInAsync(Copy copy, string name, TsigKey? key, CancellationToken cancel)
+    {
         // From the store, not the snapshot, which may not show the last transfer yet.
         var heldSoa = _store.ReadSecondarySoa(copy.Zone.Origin);
         uint? held = heldSoa is null ? null : SoaSerial.Read(heldSoa.Data);
@@ -246,7 +266,7 @@ public sealed class SecondaryService : IAsyncDisposable
     }
 
     // One transfer over one TCP connection, read to its closing SOA.
-    private static async Task<TransferReader> TransferAsync(Copy copy, ushort type, ZoneRecord? heldSoa, TsigKey? key, CancellationToken cancel)
+    private async Task<TransferReader> TransferAsync(Copy copy, ushort type, ZoneRecord? heldSoa, TsigKey? key, CancellationToken cancel)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(TransferTimeout);
@@ -262,7 +282,7 @@ public sealed class SecondaryService : IAsyncDisposable
         BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)request.Length);
         request.CopyTo(framed, 2);
         await socket.SendAsync(framed, SocketFlags.None, deadline.Token);
-        var reader = new TransferReader(copy.Zone.Origin, id, type, type == RecordType.IXFR ? SoaSerial.Read(heldSoa!.Data) : null, key, mac);
+        var reader = new TransferReader(copy.Zone.Origin, id, type, type == RecordType.IXFR ? SoaSerial.Read(heldSoa!.Data) : null, key, mac, maxSize: _maxTransferSize);
         var buffer = new byte[2 + TransferWriter.MaxMessage];
         while (!reader.Done)
         {
@@ -379,5 +399,6 @@ public sealed class SecondaryService : IAsyncDisposable
         foreach (var copy in _copies.Values)
             copy.Cancel.Dispose();
         _stop.Dispose();
+        _transferring.Dispose();
     }
 }

@@ -50,6 +50,7 @@ internal static class ServerCommandLine
         new("allow-transfer", "CIDR|key:NAME", "clients that may transfer our zones (AXFR, IXFR): by network, or by TSIG key from anywhere; repeat for several (default none: REFUSED)", Repeats: true),
         new("ixfr-journal", "N", "versions of each zone kept as differences for IXFR (default 100); a secondary further behind gets the whole zone"),
         new("notify", "[ZONE=]IP[:PORT]", "secondaries told of each change of every zone, or of ZONE alone (NOTIFY, RFC 1996); repeat for several", Repeats: true),
+        new("max-transfer-size", "BYTES", "the most one zone transfer in may bring, its records counted as held in memory, e.g. 64MB (default 128MB); a larger one is refused"),
         new("notify-ns", "on|off", "tell each zone's own name servers too: the addresses our zones give its NS names, but the SOA MNAME's and ours, on --upstream-port (default off)"),
         new("notify-key", "NAME", "the TSIG key (minidns key add) every NOTIFY is signed with; only a reply signed back acknowledges it (default unsigned)"),
         new("metrics", "ADDR:PORT", "serve the counters for Prometheus at http://ADDR:PORT/metrics (default off)"),

@@ -54,6 +54,9 @@ public sealed record ServerOptions
     /// <summary>Secondaries to NOTIFY (<c>--notify</c>): of every zone, or of one (Zone set).</summary>
     public IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> Notify { get; init; } = [];
 
+    /// <summary>The most one transfer in may cost (<c>--max-transfer-size</c>): its messages, and its records as held until stored.</summary>
+    public long MaxTransferSize { get; init; } = Transfer.TransferReader.DefaultMaxSize;
+
     /// <summary>Each zone's own name servers are sent NOTIFY too (<c>--notify-ns</c>), on <see cref="UpstreamPort"/>.</summary>
     public bool NotifyNameServers { get; init; }
 
@@ -125,6 +128,7 @@ public sealed record ServerOptions
                 .Select(a => ParseKeyName(a[KeyPrefix.Length..], "--allow-transfer")).ToArray(),
             IxfrJournal = ParseInt(configuration, "ixfr-journal", defaults.IxfrJournal, 1, 100_000),
             Notify = List(precedence, "notify").SelectMany(ParseNotify).ToArray(),
+            MaxTransferSize = ParseSize(configuration, "max-transfer-size", defaults.MaxTransferSize),
             NotifyNameServers = ParseSwitch(configuration, "notify-ns", defaults.NotifyNameServers),
             NotifyKey = configuration["notify-key"] is { } notifyKey ? ParseKeyName(notifyKey, "--notify-key") : null,
             Forwarders = List(precedence, "forwarder").Select(f => ParseServer(f, "--forwarder")).ToArray(),

@@ -59,8 +59,13 @@ public sealed class SecondaryZoneCommandTests
     }
 
     [Theory]
-    [InlineData("--primary", "example", "is not an address")]
-    [InlineData("--primary", "127.0.0.1:99999", "is not an address")]
+    [InlineData("--primary", "example", "is not a primary's address")]
+    [InlineData("--primary", "127.0.0.1:99999", "is not a primary's address")]
+    [InlineData("--primary", "0.0.0.0", "is not a primary's address")]
+    [InlineData("--primary", "[::]:53", "is not a primary's address")]
+    [InlineData("--primary", "255.255.255.255", "is not a primary's address")]
+    [InlineData("--primary", "224.0.0.1", "is not a primary's address")]
+    [InlineData("--primary", "ff02::1", "is not a primary's address")]
     [InlineData("--key", "xfr.example.net", "--key is for a secondary zone")]
     public async Task A_secondary_zone_with_a_bad_primary_or_a_key_alone_is_refused(string option, string value, string error)
     {
@@ -88,5 +93,37 @@ public sealed class SecondaryZoneCommandTests
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("there is no key missing.example.net. (give the primary's key: minidns key add missing.example.net --secret SECRET)", refused.Error);
         Assert.DoesNotContain("example.net", (await store.RunAsync("zone", "list")).Output);
+    }
+
+    // Found by attack: an IPv4-mapped primary was kept as IPv6 and never reached; what was typed was echoed, not what was kept.
+    [Theory]
+    [InlineData("[::ffff:127.0.0.2]:5300", "127.0.0.2:5300")]
+    [InlineData("127.1", "127.0.0.1:53")]
+    [InlineData("::1", "[::1]:53")]
+    public async Task A_primary_is_kept_and_said_as_the_address_it_is(string given, string kept)
+    {
+        await using var store = await StoreFolder.CreateAsync(StoreMode.Offline);
+        var added = await store.RunAsync("zone", "add", "example.net", "--primary", given);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.Contains($", copied from {kept};", added.Output);
+    }
+
+    // Found by attack: the key went without a word, and the zone could then only fail every check and expire.
+    [Theory]
+    [InlineData(StoreMode.Offline)]
+    [InlineData(StoreMode.Server)]
+    public async Task A_key_a_secondary_zone_transfers_with_is_not_removed_before_the_zone(StoreMode mode)
+    {
+        await using var store = await StoreFolder.CreateAsync(mode);
+        Assert.Equal(0, (await store.RunAsync("key", "add", "xfr.example.net", "--secret", Secret)).ExitCode);
+        Assert.Equal(0, (await store.RunAsync("zone", "add", "example.net", "--primary", "127.0.0.1:1", "--key", "xfr.example.net")).ExitCode);
+
+        var refused = await store.RunAsync("key", "remove", "xfr.example.net");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("key xfr.example.net. signs the transfers of secondary zone example.net.: remove the zone first", refused.Error);
+        Assert.Contains("xfr.example.net", (await store.RunAsync("key", "list")).Output);
+
+        Assert.Equal(0, (await store.RunAsync("zone", "remove", "example.net", "--yes")).ExitCode);
+        Assert.Equal(0, (await store.RunAsync("key", "remove", "xfr.example.net")).ExitCode);
     }
 }

@@ -81,12 +81,12 @@ public static class ZoneCommands
             {
                 if (given.Length > 0 || result.GetValue(admin) is not null)
                     throw new CliException("a secondary zone takes its SOA and NS records from its primary: give --primary without --ns or --admin");
-                if (!ZoneStore.TryParsePrimary(from, out _))
-                    throw new CliException($"--primary '{from}' is not an address (ADDRESS[:PORT], [IPv6]:PORT)");
+                if (!ZoneStore.TryParsePrimary(from, out var endpoint))
+                    throw new CliException($"--primary '{from}' is not a primary's address (ADDRESS[:PORT], [IPv6]:PORT; not 0.0.0.0, ::, broadcast or multicast)");
                 var keyName = result.GetValue(key) is { } k ? CliInput.Name(k) : null;
                 using var secondaries = access.Open(result, create: true);
                 secondaries.AddSecondaryZone(origin, from, keyName);
-                cli.Output.WriteLine($"added secondary zone {NameText.Format(origin)}, copied from {from}; it answers SERVFAIL until the first transfer (minidns zone status {NameText.Format(origin)})");
+                cli.Output.WriteLine($"added secondary zone {NameText.Format(origin)}, copied from {endpoint}; it answers SERVFAIL until the first transfer (minidns zone status {NameText.Format(origin)})");
                 return ExitCode.Success;
             }
             if (result.GetValue(key) is not null)

@@ -547,10 +547,20 @@ public sealed partial class ZoneStore : IZoneStore
     public IReadOnlyList<KeySummary> ListKeys() => Guard(() =>
         _keys.FindAll().Select(k => new KeySummary(k["_id"].AsString, k["algorithm"].AsString)).OrderBy(k => k.Name, StringComparer.Ordinal).ToList());
 
+    /// <summary>
+    /// Removes a key; refused while a secondary zone transfers with it, which could then only expire (found by
+    /// attack). Server options that name it (<c>--allow-transfer key:</c>, <c>--notify-key</c>) are not the store's to know.
+    /// </summary>
     public bool RemoveKey(byte[] name)
     {
         string id = NameText.Format(DnsName.ToLowerCopy(name));
-        return Write(() => _keys.Delete(id));
+        return Write(() =>
+        {
+            var users = _zones.FindAll().Where(z => z["key"].IsString && z["key"].AsString == id).Select(z => z["_id"].AsString).Order(StringComparer.Ordinal).ToList();
+            if (users.Count > 0)
+                throw new ZoneStoreException($"key {id} signs the transfers of secondary zone {string.Join(", ", users)}: remove the zone first (minidns zone remove), then the key");
+            return _keys.Delete(id);
+        });
     }
 
     /// <summary>The TSIG keys with their secrets, for the server's own checks; a key the store holds badly is left out.</summary>

@@ -37,8 +37,16 @@ public sealed class TransferRefusedException(string message, ResponseCode? rcode
 /// </summary>
 public sealed class TransferReader
 {
-    /// <summary>The most a transfer may bring in messages' bytes (a zone of some millions of records): a primary that goes on is refused.</summary>
-    public const long MaxBytes = 512L << 20;
+    /// <summary>
+    /// The most a transfer may cost by default (<c>--max-transfer-size</c>): about 800,000 records of a usual
+    /// size (some 160 bytes each, wire and held), nearly three times a 200,000-name zone. A primary that goes on is refused.
+    /// </summary>
+    public const long DefaultMaxSize = 128L << 20;
+
+    // What holding one record costs beyond its owner and data: the ZoneRecord, two array headers, the list slot.
+    // Counted, not its wire size: a 2-byte compression pointer stands for an owner of up to 255 bytes (found by
+    // attack: 104 MB of such records held 2.1 GB).
+    private const int RecordOverhead = 96;
 
     private const int MaxUnsignedInARow = 99;
 
@@ -62,7 +70,8 @@ public sealed class TransferReader
     private bool _signedOnce;
     private int _unsignedInARow;
     private readonly List<byte> _unsigned = [];
-    private long _bytes;
+    private readonly long _maxSize;
+    private long _bytes, _size;
     private int _messages;
     private Part _part = Part.First;
     private uint _serial;
@@ -76,8 +85,11 @@ public sealed class TransferReader
     /// <param name="type">AXFR or IXFR</param>
     /// <param name="held">IXFR: the serial we hold, which the request carried</param>
     /// <param name="key">the TSIG key the request was signed with, and <paramref name="requestMac"/> its MAC</param>
-    public TransferReader(byte[] origin, ushort id, ushort type, uint? held, TsigKey? key = null, byte[]? requestMac = null, Func<long>? now = null)
+    /// <param name="maxSize">the most the transfer may cost: its messages' bytes, and its records as held here</param>
+    public TransferReader(byte[] origin, ushort id, ushort type, uint? held, TsigKey? key = null, byte[]? requestMac = null, Func<long>? now = null,
+        long maxSize = DefaultMaxSize)
     {
+        _maxSize = maxSize;
         _origin = DnsName.ToLowerCopy(origin);
         (_id, _type, _held, _key) = (id, type, type == RecordType.IXFR ? held : null, key);
         _priorMac = requestMac ?? [];
@@ -108,8 +120,8 @@ public sealed class TransferReader
         if (_part == Part.Done)
             throw new TransferRefusedException("the primary sent a message after the transfer's closing SOA");
         _messages++;
-        if ((_bytes += message.Length) > MaxBytes)
-            throw new TransferRefusedException($"the transfer is larger than {MaxBytes >> 20} MiB");
+        _bytes += message.Length;
+        Cost(message.Length);
         CheckSignature(message);
         if (!MessageReader.TryRead(message, out var parsed, out string error))
             throw new TransferRefusedException($"message {_messages} is malformed: {error}");
@@ -140,6 +152,12 @@ public sealed class TransferReader
         return _part == Part.Done;
     }
 
+    private void Cost(long bytes)
+    {
+        if ((_size += bytes) > _maxSize)
+            throw new TransferRefusedException($"the transfer costs more than the limit of {_maxSize >> 20} MiB (its messages and records as held)");
+    }
+
     private void Take(DnsRecord record)
     {
         if (record.Class != DnsClass.IN)
@@ -149,6 +167,7 @@ public sealed class TransferReader
             throw new TransferRefusedException($"{NameText.Format(owner)} is outside the zone {NameText.Format(_origin)}");
         if (RecordType.IsQuestionOnly(record.Type) || record.Type == TsigMessage.Type)
             throw new TransferRefusedException($"{NameText.Format(owner)} {RecordType.ToText(record.Type)} cannot be in a zone");
+        Cost(owner.Length + record.Data.Length + RecordOverhead);
         var zoneRecord = new ZoneRecord(owner, record.Type, record.Ttl, record.Data);
         bool soa = record.Type == RecordType.SOA;
         if (soa && (owner.Length != _origin.Length || record.Data.Length < 22))

@@ -228,4 +228,20 @@ public sealed class TransferReaderTests
         chaos[classAt + 1] = 3;
         Assert.Contains("class IN", Refused(Axfr(), [chaos]).Message);
     }
+
+    // Found by attack: 104 MB of records whose owner is a 2-byte pointer to one long name held 2.1 GB.
+    [Fact]
+    public void A_transfer_is_limited_by_what_its_records_cost_held_not_by_its_compressed_bytes()
+    {
+        string label = new('a', 63);
+        string owner = $"{label}.{label}.{label}";
+        var zone = ZoneOf(ZoneText(7, hosts: 0) + string.Concat(Enumerable.Range(0, 5000).Select(i => $"{owner} IN A 10.9.{i / 256}.{i % 256}\n")));
+        var request = TransferQuery.Build(Id, zone.Origin, RecordType.AXFR, null, null, TsigMessage.Now(), out _);
+        var messages = Serve(zone, request);
+        Assert.True(messages.Sum(m => m.Length) < 128 << 10, $"{messages.Sum(m => m.Length)} bytes on the wire");
+
+        var refused = Refused(new TransferReader(zone.Origin, Id, RecordType.AXFR, null, maxSize: 1 << 20), messages);
+        Assert.Contains("costs more than the limit of 1 MiB", refused.Message);
+        Assert.Equal(5003, ReadAll(new TransferReader(zone.Origin, Id, RecordType.AXFR, null), messages).Records.Count);
+    }
 }

@@ -85,7 +85,7 @@ public sealed class ServerOptionsTests
         { "max-dependency-depth", "3" }, { "max-referrals", "9" }, { "max-restarts", "4" }, { "max-upstream-queries", "20" },
         { "max-ns-names", "5" }, { "upstream-timeout", "700" }, { "resolution-timeout", "4" },
         { "allow-transfer", "192.0.2.0/24" }, { "notify", "cctv.com=192.0.2.53:5353" }, { "ixfr-journal", "7" },
-        { "notify-key", "xfr.cctv.com" }, { "notify-ns", "on" },
+        { "notify-key", "xfr.cctv.com" }, { "notify-ns", "on" }, { "max-transfer-size", "64MB" },
     };
 
     [Theory]
@@ -103,7 +103,7 @@ public sealed class ServerOptionsTests
                 o.RootHints, o.UpstreamPort, o.QnameMinimisation, o.Use0x20, o.CacheSize, o.CacheMaxTtl, o.CacheMaxNegativeTtl, o.CacheMinTtl, o.ServeStale,
                 o.Limits.MaxDependencyDepth, o.Limits.MaxReferrals, o.Limits.MaxRestarts, o.Limits.MaxUpstreamQueries, o.Limits.MaxNsNames, o.Limits.TryTimeout, o.Limits.Timeout,
                 string.Join(",", o.AllowTransfer), o.IxfrJournal, string.Join(",", o.Notify.Select(n => $"{(n.Zone is null ? "" : MiniDns.Wire.NameText.Format(n.Zone))}={n.Server}")),
-                o.NotifyKey is null ? "" : MiniDns.Wire.NameText.Format(o.NotifyKey), o.NotifyNameServers);
+                o.NotifyKey is null ? "" : MiniDns.Wire.NameText.Format(o.NotifyKey), o.NotifyNameServers, o.MaxTransferSize);
             string defaults = Describe(ServerOptions.Load([], folder, none));
             string fromCommandLine = Describe(ServerOptions.Load([$"--{key}", value], folder, none));
             var variable = "MINIDNS_" + key.ToUpperInvariant().Replace('-', '_') + (ServerCommandLine.Repeats(key) ? "__0" : "");
