@@ -91,7 +91,7 @@ public sealed class SecondaryService : IAsyncDisposable
             {
                 if (_copies.ContainsKey(name))
                     continue;
-                if (!ZoneStore.TryParsePrimary(zone.Primary, out var primary))
+                if (!ServerAddress.TryParse(zone.Primary, out var primary))
                 {
                     _log.Error("Secondary zone {Zone}: the store gives its primary as '{Primary}', which is not an address", name, zone.Primary);
                     continue;

@@ -230,14 +230,9 @@ public sealed record ServerOptions
         : throw new ArgumentException($"{option}: '{text}' is not an address or CIDR network");
 
     // IP, IP:PORT or [v6]:PORT; the port is 53 when not given.
-    private static IPEndPoint ParseServer(string text, string option)
-    {
-        if (IPAddress.TryParse(text, out var address))
-            return new IPEndPoint(address, 53);
-        if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port != 0 && (text.Contains(']') || endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork))
-            return endPoint;
-        throw new ArgumentException($"{option}: '{text}' is not IP or IP:PORT (e.g. 192.0.2.1, 192.0.2.1:5353, [2001:db8::1]:53)");
-    }
+    private static IPEndPoint ParseServer(string text, string option) =>
+        ServerAddress.TryParse(text, out var server) ? server
+        : throw new ArgumentException($"{option}: '{text}' is not IP or IP:PORT (e.g. 192.0.2.1, 192.0.2.1:5353, [2001:db8::1]:53) of one server (not 0.0.0.0, ::, broadcast or multicast)");
 
     // DOMAIN=IP[:PORT][,IP[:PORT]…]
     private static (byte[] Domain, IReadOnlyList<IPEndPoint> Servers) ParseForwardZone(string text) =>

@@ -474,7 +474,12 @@ public sealed class Resolver(ResolverCache cache, IUpstream upstream, ResolverOp
             {
                 if (cache.GetSet(ns, type) is { } set)
                     foreach (var data in set.Records)
-                        addresses.Add(new IPEndPoint(new IPAddress(data), options.UpstreamPort));
+                    {
+                        // An address a zone gave may be one no server has (0.0.0.0 would ask this machine).
+                        var address = new IPAddress(data);
+                        if (ServerAddress.IsUsable(address))
+                            addresses.Add(new IPEndPoint(address, options.UpstreamPort));
+                    }
             }
         }
         return addresses;

@@ -1,4 +1,3 @@
-using System.Net;
 using LiteDB;
 using MiniDns.Transfer;
 using MiniDns.Wire;
@@ -22,25 +21,6 @@ public sealed partial class ZoneStore
 {
     private static readonly string[] SecondaryFields = ["primary", "key", "refreshed", "expired", "lastin"];
 
-    /// <summary>
-    /// A primary as users write it: "ADDRESS", "ADDRESS:PORT" or "[IPv6]:PORT", port 53 when not given; an
-    /// IPv4-mapped address as the IPv4 one it is. Not an address no primary can have: 0.0.0.0 and :: (every
-    /// address, which connect to this machine), broadcast, multicast (found by attack).
-    /// </summary>
-    public static bool TryParsePrimary(string text, out IPEndPoint primary)
-    {
-        // A bare IPv6 address is all colons; "[…]" carries a port, which IPAddress would drop.
-        if (!text.StartsWith('[') && IPAddress.TryParse(text, out var bare)
-            && (bare.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || !text.Contains(':')))
-            primary = new IPEndPoint(bare, 53);
-        else if (!IPEndPoint.TryParse(text, out primary!) || primary.Port == 0)
-            return false;
-        var address = primary.Address.IsIPv4MappedToIPv6 ? primary.Address.MapToIPv4() : primary.Address;
-        primary = new IPEndPoint(address, primary.Port);
-        bool multicast = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? address.GetAddressBytes()[0] is >= 224 and <= 239 : address.IsIPv6Multicast;
-        return !(address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast) || multicast);
-    }
-
     private static string? PrimaryOf(BsonDocument zone) => zone["primary"].IsString ? zone["primary"].AsString : null;
 
     // Not transferred yet, or expired: served as SERVFAIL.
@@ -61,7 +41,7 @@ public sealed partial class ZoneStore
     {
         origin = DnsName.ToLowerCopy(origin);
         string key = NameText.Format(origin);
-        primary = TryParsePrimary(primary, out var endpoint) ? endpoint.ToString()
+        primary = ServerAddress.TryParse(primary, out var endpoint) ? endpoint.ToString()
             : throw new ZoneStoreException($"'{primary}' is not a primary's address (ADDRESS[:PORT], [IPv6]:PORT; not 0.0.0.0, ::, broadcast or multicast)");
         string? keyId = keyName is null ? null : NameText.Format(DnsName.ToLowerCopy(keyName));
         Write(() =>

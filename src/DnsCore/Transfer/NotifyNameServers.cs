@@ -7,7 +7,8 @@ namespace MiniDns.Transfer;
 /// <summary>
 /// A zone's own name servers as the secondaries to NOTIFY (RFC 1996 3.6, BIND's <c>notify yes</c>): the
 /// addresses of its NS names but the SOA MNAME's (the primary, RFC 1996 3.7), from the zones we serve alone
-/// (NS names we hold no address for are not resolved), less our own addresses.
+/// (NS names we hold no address for are not resolved), less our own addresses and those no single server has
+/// (<see cref="ServerAddress.IsUsable"/>).
 /// </summary>
 public static class NotifyNameServers
 {
@@ -33,7 +34,7 @@ public static class NotifyNameServers
                     if (address.Length != (type == RecordType.A ? 4 : 16))
                         continue;
                     var endpoint = new IPEndPoint(new IPAddress(address), port);
-                    if (!isOwn(endpoint.Address) && !servers.Contains(endpoint))
+                    if (ServerAddress.IsUsable(endpoint.Address) && !isOwn(endpoint.Address) && !servers.Contains(endpoint))
                         servers.Add(endpoint);
                 }
             }

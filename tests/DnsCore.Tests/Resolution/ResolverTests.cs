@@ -333,6 +333,21 @@ public sealed class ResolverTests
     }
 
     [Fact]
+    public async Task Glue_addresses_no_single_server_has_are_never_asked()
+    {
+        // 0.0.0.0 would ask this machine, broadcast and multicast many: only the real address is asked.
+        _upstream.Handle(Hierarchy.Com, (query, _) => Build(query, ResponseCode.NoError, 0, [],
+            [NS("cctv.com.", "ns1.cctv.com.")],
+            [A("ns1.cctv.com.", "0.0.0.0"), A("ns1.cctv.com.", "255.255.255.255"), A("ns1.cctv.com.", "224.0.0.251"), A("ns1.cctv.com.", Hierarchy.Cctv)]));
+
+        var result = await Resolve("news.cctv.com.", RecordType.A);
+
+        Assert.Equal("news.cctv.com. 300 A 192.0.2.10", Answer(result));
+        Assert.All(_upstream.Log, l => Assert.True(ServerAddress.IsUsable(l.Server), $"asked {l.Server}"));
+        Assert.Equal(1, _upstream.Asked(Hierarchy.Cctv));
+    }
+
+    [Fact]
     public async Task Forwarders_are_asked_with_rd_and_a_dead_one_is_passed_over()
     {
         var upstream = new FakeUpstream();

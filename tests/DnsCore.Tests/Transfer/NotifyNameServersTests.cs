@@ -53,4 +53,26 @@ public sealed class NotifyNameServersTests
         Assert.DoesNotContain(servers, s => s.Address.Equals(IPAddress.Parse("192.0.2.3")));
         Assert.Contains(servers, s => s.Address.Equals(IPAddress.Parse("192.0.2.9")));
     }
+
+    [Fact]
+    public void Addresses_no_single_server_has_are_not_told()
+    {
+        var snapshot = LocalAnswer.Snapshot("""
+            $ORIGIN example.test.
+            @ 300 IN SOA primary hostmaster 7 3600 600 86400 300
+            @ 300 IN NS odd
+            @ 300 IN NS ns2
+            odd 300 IN A 0.0.0.0
+            odd 300 IN A 0.1.2.3
+            odd 300 IN A 255.255.255.255
+            odd 300 IN A 224.0.0.1
+            odd 300 IN AAAA ::
+            odd 300 IN AAAA ff02::1
+            odd 300 IN AAAA ::ffff:0.0.0.0
+            ns2 300 IN A 192.0.2.2
+
+            """);
+        var servers = NotifyNameServers.Of(snapshot, snapshot.Zones[0], 53, _ => false);
+        Assert.Equal(["192.0.2.2:53"], servers.Select(s => s.ToString()));
+    }
 }
