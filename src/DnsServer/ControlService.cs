@@ -91,6 +91,7 @@ public sealed class ControlService(ZoneStore store, SnapshotPublisher snapshots,
                 return new ControlReply { Status = Status() };
             case ControlCommand.KeyAdd:
                 var key = store.AddKey(Required(r.Name, "name"), Required(r.Algorithm, "algorithm"), r.Secret);
+                notify?.Invoke()?.KeyAdded(key.Name, snapshots.Current);
                 return new ControlReply { Data = key.Secret };
             case ControlCommand.KeyList:
                 return new ControlReply { Keys = store.ListKeys() };

@@ -15,9 +15,10 @@ namespace MiniDns.Server;
 /// (<c>--notify</c>) is told, over UDP from a fresh port, and told again after 1, 2, 4 and 8 s until it
 /// acknowledges; a newer change replaces a notify still waiting. At most 20 NOTIFYs leave a second (BIND's
 /// notify-rate), so a store of thousands of zones does not flood its secondaries. With a key
-/// (<c>--notify-key</c>, read from the store at each try, so a key removed stops them), each NOTIFY is signed
-/// (RFC 8945) and only a reply signed back acknowledges it. With <c>--notify-ns</c>, each zone's own name
-/// servers are told as well.
+/// (<c>--notify-key</c>, read from the store at each try, so a key removed stops them; adding it sends what it
+/// held back), each NOTIFY is signed (RFC 8945) and only a reply signed back acknowledges it: one unsigned or
+/// wrongly signed is discarded (RFC 8945 5.3.2) and the tries go on. With <c>--notify-ns</c>, each zone's own
+/// name servers are told as well.
 /// </summary>
 public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server)> targets, IUpstream upstream, ILogger log,
     byte[]? keyName = null, Func<IReadOnlyList<TsigKey>>? keys = null, NotifyService.NameServers? nameServers = null) : IAsyncDisposable
@@ -42,7 +43,11 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
 
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<(string Zone, IPEndPoint Server), Pending> _pending = new();
-    private readonly ConcurrentDictionary<(string Zone, IPEndPoint Server), Status> _status = new();
+    // Per zone, per secondary; a secondary no longer told and a zone no longer served are dropped at the next
+    // snapshot, so a primary that renames its name servers at each serial does not grow it.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<IPEndPoint, Status>> _status = new(StringComparer.Ordinal);
+    // Published (the snapshot thread) and KeyAdded (a control request) start NOTIFYs one at a time.
+    private readonly Lock _starting = new();
     private readonly Lock _rate = new();
     private double _tokens = PerSecond;
     private long _refilled = Stopwatch.GetTimestamp();
@@ -55,34 +60,59 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
     /// <summary>What the zone's secondaries were last told and said.</summary>
     public IReadOnlyList<Status> StatusOf(ReadOnlySpan<byte> zone)
     {
-        string name = NameText.Format(zone);
-        return [.. _status.Where(s => s.Key.Zone == name).Select(s => s.Value).OrderBy(s => s.Server.ToString(), StringComparer.Ordinal)];
+        return _status.TryGetValue(NameText.Format(zone), out var told)
+            ? [.. told.Values.OrderBy(s => s.Server.ToString(), StringComparer.Ordinal)]
+            : [];
     }
 
     /// <summary>A new snapshot serves: every zone that is new or has another serial is notified.</summary>
     public void Published(ZoneSnapshot previous, ZoneSnapshot next)
     {
-        if (_stop.IsCancellationRequested)
-            return;
-        foreach (var zone in next.Zones)
+        lock (_starting)
         {
-            if (zone.Unavailable)
-                continue;
-            if (previous.FindZone(zone.Origin) is { } old && old.Origin.AsSpan().SequenceEqual(zone.Origin) && old.Serial == zone.Serial)
-                continue;
-            var servers = targets.Where(t => t.Zone is null || t.Zone.AsSpan().SequenceEqual(zone.Origin)).Select(t => t.Server);
-            if (nameServers is not null)
-                servers = servers.Concat(NotifyNameServers.Of(next, zone, nameServers.Port, nameServers.IsOwn));
-            foreach (var server in servers.Distinct())
-                Start(zone, server);
+            if (_stop.IsCancellationRequested)
+                return;
+            foreach (string gone in _status.Keys.Where(name => !IsServed(next, name)))
+                _status.TryRemove(gone, out _);
+            foreach (var zone in next.Zones)
+            {
+                if (zone.Unavailable)
+                    continue;
+                if (previous.FindZone(zone.Origin) is { } old && old.Origin.AsSpan().SequenceEqual(zone.Origin) && old.Serial == zone.Serial)
+                    continue;
+                var servers = targets.Where(t => t.Zone is null || t.Zone.AsSpan().SequenceEqual(zone.Origin)).Select(t => t.Server);
+                if (nameServers is not null)
+                    servers = servers.Concat(NotifyNameServers.Of(next, zone, nameServers.Port, nameServers.IsOwn));
+                var told = servers.ToHashSet();
+                if (_status.TryGetValue(NameText.Format(zone.Origin), out var statuses))
+                {
+                    foreach (var server in statuses.Keys.Where(s => !told.Contains(s)))
+                        statuses.TryRemove(server, out _);
+                }
+                foreach (var server in told)
+                    Start(zone, server);
+            }
         }
     }
+
+    /// <summary>
+    /// A key was added to the store: when it is <c>--notify-key</c>, every zone's secondaries are told now,
+    /// as at start (the NOTIFYs held back for want of it would otherwise wait for each zone's next change).
+    /// </summary>
+    public void KeyAdded(ReadOnlySpan<byte> name, ZoneSnapshot current)
+    {
+        if (keyName is not null && name.SequenceEqual(keyName))
+            Published(ZoneSnapshot.Empty, current);
+    }
+
+    private static bool IsServed(ZoneSnapshot snapshot, string zone) =>
+        NameText.TryParse(zone, [], out var origin, out _) && snapshot.FindZone(origin) is { } found && found.Origin.AsSpan().SequenceEqual(origin);
 
     private void Start(Zone zone, IPEndPoint server)
     {
         var key = (NameText.Format(zone.Origin), server);
         var pending = new Pending(zone.Serial, CancellationTokenSource.CreateLinkedTokenSource(_stop.Token));
-        // Called from the one thread that publishes snapshots, so the replace below does not race itself.
+        // Under _starting, so the replace below does not race itself.
         if (_pending.TryGetValue(key, out var older))
         {
             try
@@ -102,6 +132,8 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
     {
         var cancel = pending.Cancel.Token;
         var wait = FirstWait;
+        // The last reply discarded for its TSIG, said when no try is acknowledged.
+        string? discarded = null;
         try
         {
             for (int attempt = 1; attempt <= Attempts; attempt++, wait *= 2)
@@ -111,7 +143,7 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
                 if (keyName is not null && (key = keys?.Invoke().FirstOrDefault(k => k.Name.AsSpan().SequenceEqual(keyName))) is null)
                 {
                     Interlocked.Increment(ref _failed);
-                    _status[target] = new Status(server, pending.Serial, DateTime.UtcNow, false, $"not sent: there is no key {NameText.Format(keyName)} to sign it with");
+                    Record(target, new Status(server, pending.Serial, DateTime.UtcNow, false, $"not sent: there is no key {NameText.Format(keyName)} to sign it with (minidns key add sends it)"));
                     log.Warning("NOTIFY of {Zone} serial {Serial} to {Server} not sent: there is no key {Key}", target.Zone, pending.Serial, server.ToString(), NameText.Format(keyName));
                     return;
                 }
@@ -119,8 +151,16 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
                 Interlocked.Increment(ref _sent);
                 var tried = Stopwatch.StartNew();
                 var notify = NotifyMessage.Build(id, zone, key, TsigMessage.Now(), out var mac);
-                var reply = await upstream.ExchangeAsync(server, notify, tcp: false, wait,
-                    bytes => NotifyMessage.Acknowledgement(bytes, id, zone.Origin, key, mac, TsigMessage.Now(), out _) is not null, cancel);
+                var reply = await upstream.ExchangeAsync(server, notify, tcp: false, wait, bytes =>
+                {
+                    if (NotifyMessage.Acknowledgement(bytes, id, zone.Origin, key, mac, TsigMessage.Now(), out string? problem) is not { } rcode)
+                        return false;
+                    if (problem is null)
+                        return true;
+                    discarded = $"answered {rcode}, {problem}";
+                    Record(target, new Status(server, pending.Serial, DateTime.UtcNow, false, $"{discarded} (discarded; trying again)"));
+                    return false;
+                }, cancel);
                 if (reply is null)
                 {
                     // Unreachable ends a try at once (ICMP): the back-off still runs its course.
@@ -128,20 +168,20 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
                         await Task.Delay(wait - tried.Elapsed, cancel);
                     continue;
                 }
-                var rcode = NotifyMessage.Acknowledgement(reply, id, zone.Origin, key, mac, TsigMessage.Now(), out string? problem)!.Value;
-                bool acknowledged = rcode == ResponseCode.NoError && problem is null;
+                var answer = NotifyMessage.Acknowledgement(reply, id, zone.Origin, key, mac, TsigMessage.Now(), out _)!.Value;
+                bool acknowledged = answer == ResponseCode.NoError;
                 Interlocked.Increment(ref acknowledged ? ref _acknowledged : ref _failed);
-                string answered = $"answered {rcode}{(problem is null ? "" : ", " + problem)}";
-                _status[target] = new Status(server, pending.Serial, DateTime.UtcNow, acknowledged, acknowledged ? null : answered);
+                Record(target, new Status(server, pending.Serial, DateTime.UtcNow, acknowledged, acknowledged ? null : $"answered {answer}"));
                 if (acknowledged)
                     log.Information("NOTIFY of {Zone} serial {Serial} to {Server} acknowledged", target.Zone, pending.Serial, server.ToString());
                 else
-                    log.Warning("NOTIFY of {Zone} serial {Serial} to {Server} {Answered}", target.Zone, pending.Serial, server.ToString(), answered);
+                    log.Warning("NOTIFY of {Zone} serial {Serial} to {Server} answered {Rcode}", target.Zone, pending.Serial, server.ToString(), answer);
                 return;
             }
             Interlocked.Increment(ref _failed);
-            _status[target] = new Status(server, pending.Serial, DateTime.UtcNow, false, $"no answer to {Attempts} tries");
-            log.Warning("NOTIFY of {Zone} serial {Serial} to {Server}: no answer to {Attempts} tries", target.Zone, pending.Serial, server.ToString(), Attempts);
+            string failure = discarded is null ? $"no answer to {Attempts} tries" : $"{discarded} (discarded; no acknowledgement in {Attempts} tries)";
+            Record(target, new Status(server, pending.Serial, DateTime.UtcNow, false, failure));
+            log.Warning("NOTIFY of {Zone} serial {Serial} to {Server}: {Failure}", target.Zone, pending.Serial, server.ToString(), failure);
         }
         catch (OperationCanceledException)
         {
@@ -153,6 +193,9 @@ public sealed class NotifyService(IReadOnlyList<(byte[]? Zone, IPEndPoint Server
             pending.Cancel.Dispose();
         }
     }
+
+    private void Record((string Zone, IPEndPoint Server) target, Status status) =>
+        _status.GetOrAdd(target.Zone, _ => new ConcurrentDictionary<IPEndPoint, Status>())[target.Server] = status;
 
     // At most 20 NOTIFYs a second over all zones and secondaries (a token bucket of 20). A token is taken only
     // when a NOTIFY goes: one replaced by a newer serial while it waited takes none (found by attack: booked

@@ -51,7 +51,7 @@ public static class NotifyMessage
     /// The reply's rcode when it answers our NOTIFY (QR, opcode NOTIFY, our ID, our zone), else null. For a
     /// NOTIFY signed with <paramref name="key"/>, <paramref name="problem"/> says when the reply's signature
     /// does not hold (RFC 8945 5.3: signed by the key over our <paramref name="mac"/>, in time), or what TSIG
-    /// error it carries: such a reply is an answer, not an acknowledgement.
+    /// error it carries: such a reply acknowledges nothing, and the sender discards it (RFC 8945 5.3.2).
     /// </summary>
     public static ResponseCode? Acknowledgement(ReadOnlySpan<byte> reply, ushort id, ReadOnlySpan<byte> zone, TsigKey? key, ReadOnlySpan<byte> mac, long now,
         out string? problem)

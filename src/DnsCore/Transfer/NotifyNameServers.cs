@@ -8,10 +8,17 @@ namespace MiniDns.Transfer;
 /// A zone's own name servers as the secondaries to NOTIFY (RFC 1996 3.6, BIND's <c>notify yes</c>): the
 /// addresses of its NS names but the SOA MNAME's (the primary, RFC 1996 3.7), from the zones we serve alone
 /// (NS names we hold no address for are not resolved), less our own addresses and those no single server has
-/// (<see cref="ServerAddress.IsUsable"/>).
+/// (<see cref="ServerAddress.IsUsable"/>; an IPv4-mapped address as the IPv4 one it is), the first
+/// <see cref="MaxServers"/> in the order the zone holds them.
 /// </summary>
 public static class NotifyNameServers
 {
+    /// <summary>
+    /// The most servers one zone's NS set names to NOTIFY: a secondary zone's NS records are its primary's
+    /// to write, and 1,400 of them took the whole NOTIFY rate for minutes (found by attack).
+    /// </summary>
+    public const int MaxServers = 16;
+
     public static IReadOnlyList<IPEndPoint> Of(ZoneSnapshot snapshot, Zone zone, int port, Func<IPAddress, bool> isOwn)
     {
         if (zone.Apex.Find(RecordType.NS) is not { } ns)
@@ -33,9 +40,12 @@ public static class NotifyNameServers
                 {
                     if (address.Length != (type == RecordType.A ? 4 : 16))
                         continue;
-                    var endpoint = new IPEndPoint(new IPAddress(address), port);
+                    var ip = new IPAddress(address);
+                    var endpoint = new IPEndPoint(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, port);
                     if (ServerAddress.IsUsable(endpoint.Address) && !isOwn(endpoint.Address) && !servers.Contains(endpoint))
                         servers.Add(endpoint);
+                    if (servers.Count == MaxServers)
+                        return servers;
                 }
             }
         }

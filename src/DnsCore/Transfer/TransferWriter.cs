@@ -7,16 +7,25 @@ public readonly record struct TransferRecord(ReadOnlyMemory<byte> Owner, ushort 
 
 /// <summary>
 /// Writes a transfer's records (<see cref="TransferRecords"/>: AXFR, IXFR) in as many messages as they take,
-/// each at most 65,535 bytes with its names compressed (RFC 5936 2.2). The first message carries the
-/// question as asked; the rest carry none (RFC 5936 2.2.1 allows either). <paramref name="reserve"/>: bytes
-/// each message leaves free, for a TSIG record.
+/// with their names compressed (RFC 5936 2.2). A message ends once it has passed <see cref="FullMessage"/>
+/// bytes, as NSD's do: a pointer reaches only the first 16 KB of a message, so a name further on could point
+/// only to what came before it there. A record larger than
+/// that still goes, in a message of up to 65,535 bytes. The first message carries the question as asked; the
+/// rest carry none (RFC 5936 2.2.1 allows either). <paramref name="reserve"/>: bytes each message leaves
+/// free, for a TSIG record.
 /// </summary>
 public sealed class TransferWriter(IEnumerable<TransferRecord> records, ushort id, ushort requestFlags, byte[] question, int reserve = 0)
 {
     public const int MaxMessage = 65535;
 
+    /// <summary>The size past which a message takes no more records: what compression pointers reach (0x3FFF).</summary>
+    public const int FullMessage = 0x4000;
+
+    // The suffixes 16 KB of names can hold (at least 2 bytes a label), as any of them may be pointed to.
+    private const int Suffixes = FullMessage / 2;
+
     private readonly IEnumerator<TransferRecord> _records = records.GetEnumerator();
-    private readonly NameCompressor _compressor = new();
+    private readonly NameCompressor _compressor = new(Suffixes);
     // The record that did not fit in the last message, sent first in the next.
     private TransferRecord? _next;
     private bool _done;
@@ -44,7 +53,7 @@ public sealed class TransferWriter(IEnumerable<TransferRecord> records, ushort i
         if (first)
             writer.WriteBytes(question);
         int written = 0;
-        while (Take() is { } record)
+        while (writer.Position < FullMessage && Take() is { } record)
         {
             int mark = writer.Position;
             ResponseWriter.WriteRecord(ref writer, record.Owner.Span, record.Type, record.Ttl, record.Data.Span);

@@ -2,41 +2,71 @@ namespace MiniDns.Wire;
 
 /// <summary>
 /// Remembers where name suffixes were written in a message so later names can point to them
-/// (RFC 1035 4.1.4). Entries hold a case-insensitive hash of the suffix and its offset; a hash hit is
-/// confirmed against the message bytes. Reused across messages: <see cref="Reset"/> clears it.
+/// (RFC 1035 4.1.4). Entries hold a case-insensitive hash of the suffix and its offset, found through an
+/// open-addressing table on the hash (a transfer message holds thousands of suffixes, and a scan of them
+/// per name cost most of a transfer's time); a hash hit is confirmed against the message bytes. Reused
+/// across messages: <see cref="Reset"/> clears it.
 /// </summary>
 public sealed class NameCompressor
 {
-    private const int Capacity = 256;
+    /// <summary>Suffixes a response to a query keeps; past them, names are written whole.</summary>
+    public const int QueryCapacity = 256;
+
     private const int MaxPointerTarget = 0x3FFF;
-    private readonly int[] _hashes = new int[Capacity];
-    private readonly ushort[] _offsets = new ushort[Capacity];
+    private readonly int _capacity;
+    private readonly int[] _hashes;
+    private readonly ushort[] _offsets;
+    // Each entry's slot in the table; the table holds entry index + 1, 0 for an empty slot. Entries are
+    // removed only newest first (Truncate, Reset), which leaves linear probing's chains as they were.
+    private readonly int[] _slots;
+    private readonly int[] _table;
+    private readonly int _mask;
     private int _count;
 
-    public void Reset() => _count = 0;
+    public NameCompressor(int capacity = QueryCapacity)
+    {
+        _capacity = capacity;
+        _hashes = new int[capacity];
+        _offsets = new ushort[capacity];
+        _slots = new int[capacity];
+        _table = new int[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity * 2)];
+        _mask = _table.Length - 1;
+    }
+
+    public void Reset()
+    {
+        for (int i = 0; i < _count; i++)
+            _table[_slots[i]] = 0;
+        _count = 0;
+    }
 
     /// <summary>Forgets every suffix written at or after <paramref name="position"/> (the writer rolled back).</summary>
     public void Truncate(int position)
     {
         while (_count > 0 && _offsets[_count - 1] >= position)
-            _count--;
+            _table[_slots[--_count]] = 0;
     }
 
     public void Add(int hash, int offset)
     {
-        if (_count < Capacity && offset <= MaxPointerTarget)
-        {
-            _hashes[_count] = hash;
-            _offsets[_count] = (ushort)offset;
-            _count++;
-        }
+        if (_count >= _capacity || offset > MaxPointerTarget)
+            return;
+        int slot = hash & _mask;
+        while (_table[slot] != 0)
+            slot = (slot + 1) & _mask;
+        _table[slot] = _count + 1;
+        _slots[_count] = slot;
+        _hashes[_count] = hash;
+        _offsets[_count] = (ushort)offset;
+        _count++;
     }
 
     /// <summary>Offset of an earlier occurrence of <paramref name="suffix"/> in <paramref name="message"/>, or -1.</summary>
     public int Find(ReadOnlySpan<byte> message, ReadOnlySpan<byte> suffix, int hash)
     {
-        for (int i = 0; i < _count; i++)
+        for (int slot = hash & _mask; _table[slot] != 0; slot = (slot + 1) & _mask)
         {
+            int i = _table[slot] - 1;
             if (_hashes[i] == hash && MatchesAt(message, _offsets[i], suffix))
                 return _offsets[i];
         }

@@ -75,4 +75,31 @@ public sealed class NotifyNameServersTests
         var servers = NotifyNameServers.Of(snapshot, snapshot.Zones[0], 53, _ => false);
         Assert.Equal(["192.0.2.2:53"], servers.Select(s => s.ToString()));
     }
+
+    [Fact]
+    public void A_zone_naming_hundreds_of_name_servers_has_the_first_sixteen_told()
+    {
+        // Found by attack: a primary gave its secondary zone 1,400 NS names, which took the NOTIFY rate of every zone.
+        var snapshot = LocalAnswer.Snapshot("$ORIGIN many.test.\n@ 300 IN SOA primary hostmaster 7 3600 600 86400 300\n"
+            + string.Concat(Enumerable.Range(0, 400).Select(i => $"@ 300 IN NS ns{i}\nns{i} 300 IN A 127.1.{i / 256}.{i % 256}\n")));
+        var servers = NotifyNameServers.Of(snapshot, snapshot.Zones[0], 53, _ => false);
+        Assert.Equal(NotifyNameServers.MaxServers, servers.Count);
+        Assert.Equal(servers.Count, servers.Distinct().Count());
+    }
+
+    [Fact]
+    public void Our_own_address_written_ipv4_mapped_is_still_ours()
+    {
+        var snapshot = LocalAnswer.Snapshot("""
+            $ORIGIN example.test.
+            @ 300 IN SOA primary hostmaster 7 3600 600 86400 300
+            @ 300 IN NS own
+            @ 300 IN NS ns2
+            own 300 IN AAAA ::ffff:192.0.2.9
+            ns2 300 IN AAAA ::ffff:192.0.2.2
+
+            """);
+        var servers = NotifyNameServers.Of(snapshot, snapshot.Zones[0], 53, address => address.Equals(IPAddress.Parse("192.0.2.9")));
+        Assert.Equal(["192.0.2.2:53"], servers.Select(s => s.ToString()));
+    }
 }

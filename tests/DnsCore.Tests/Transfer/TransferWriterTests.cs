@@ -5,7 +5,7 @@ using MiniDns.Zones;
 
 namespace MiniDns.Tests.Transfer;
 
-/// <summary>AXFR as RFC 5936 2.2 has it: SOA first and last, every record once, messages within 64 KB.</summary>
+/// <summary>AXFR as RFC 5936 2.2 has it: SOA first and last, every record once, messages within 64 KB (about 16 KB, as far as pointers reach).</summary>
 public sealed class TransferWriterTests
 {
     private static Zone ZoneOf(string text) => LocalAnswer.Snapshot(text).Zones[0];
@@ -61,6 +61,38 @@ public sealed class TransferWriterTests
         Assert.Equal(RecordType.SOA, records[0].Type);
         Assert.Equal(RecordType.SOA, records[^1].Type);
         Assert.Single(records.Skip(1).SkipLast(1), r => r.Owner.AsSpan().SequenceEqual(records[0].Owner) && r.Type == RecordType.NS);
+    }
+
+    [Fact]
+    public void Messages_end_past_16_kilobytes_where_pointers_still_reach_so_every_repeated_suffix_is_compressed()
+    {
+        // 3,000 owners under 30 parents: past the first of its owners, a parent's name is always a pointer.
+        string text = "$ORIGIN wide.test.\n$TTL 300\n@ IN SOA ns1 h 7 2 3 4 5\n@ IN NS ns1\nns1 IN A 192.0.2.1\n"
+            + string.Concat(Enumerable.Range(0, 3000).Select(i => $"h{i}.parent{i % 30} IN A 10.0.{i / 256}.{i % 256}\n"));
+        var zone = ZoneOf(text);
+        var transfer = TransferRequest.Read(QueryBytes.Build("wide.test.", RecordType.AXFR))!;
+        var writer = transfer.Writer(zone, () => [], out _);
+        var buffer = new byte[TransferWriter.MaxMessage];
+        int total = 0;
+        for (int length; (length = writer.WriteNext(buffer)) > 0;)
+        {
+            Assert.InRange(length, 1, TransferWriter.FullMessage + 300);
+            total += length;
+        }
+        Assert.True(writer.Messages > 1);
+        // Written whole, an A record here is 39 to 43 bytes; with "parentN.wide.test." a pointer, 21 to 23.
+        Assert.True(total < 3000 * 24 + writer.Messages * 1200, $"{total} bytes in {writer.Messages} messages");
+    }
+
+    [Fact]
+    public void A_record_larger_than_16_kilobytes_still_goes_in_a_message_of_its_own_size()
+    {
+        string big = string.Join(" ", Enumerable.Range(0, 100).Select(i => "\"" + new string((char)('a' + i % 26), 250) + "\""));
+        var zone = ZoneOf($"$ORIGIN big.test.\n$TTL 300\n@ IN SOA ns1 h 7 2 3 4 5\n@ IN NS ns1\nns1 IN A 192.0.2.1\nbig IN TXT {big}\n");
+        var messages = Transfer(zone, QueryBytes.Build("big.test.", RecordType.AXFR));
+        var records = messages.SelectMany(m => m.Answer).ToList();
+        Assert.Equal(zone.RecordCount + 1, records.Count);
+        Assert.Contains(records, r => r.Type == RecordType.TXT && r.Data.Length > TransferWriter.FullMessage);
     }
 
     [Fact]

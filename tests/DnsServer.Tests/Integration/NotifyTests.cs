@@ -29,6 +29,117 @@ public sealed class NotifyTests
         }
     }
 
+    // A secondary that answers each NOTIFY as Answer says: signed back with the key, or not.
+    private sealed class KeyedSecondary(MiniDns.Tsig.TsigKey key) : IUpstream
+    {
+        public int Told;
+
+        /// <summary>Given the try (1, 2, …): sign the acknowledgement with the key, or send it unsigned.</summary>
+        public Func<int, bool> Signs { get; init; } = _ => true;
+
+        public Task<byte[]?> ExchangeAsync(IPEndPoint server, ReadOnlyMemory<byte> query, bool tcp, TimeSpan timeout, Func<byte[], bool> accept, CancellationToken cancel)
+        {
+            int attempt = Interlocked.Increment(ref Told);
+            Assert.True(MessageReader.TryRead(query.Span, out var message, out var error), error);
+            Assert.True(MiniDns.Tsig.TsigMessage.TryFind(query.Span, out var tsig, out _), "the NOTIFY is not signed");
+            var reply = new byte[512];
+            int length = HeaderFlags.HeaderLength + message.Questions[0].Name.Length + 4;
+            query.Span[..length].CopyTo(reply);
+            reply[2] |= 0x80;
+            reply[7] = 0; // no answer section
+            reply[11] = 0; // nor the request's TSIG
+            if (Signs(attempt))
+                length = new MiniDns.Tsig.TsigSigner(key, tsig.Mac).Sign(reply, length);
+            var bytes = reply[..length];
+            return Task.FromResult<byte[]?>(accept(bytes) ? bytes : null);
+        }
+    }
+
+    private static MiniDns.Zones.ZoneSnapshot ExampleZone(string text = TestZones.Example)
+    {
+        var file = MiniDns.Zones.MasterFileParser.Parse(text, "test.zone");
+        return new MiniDns.Zones.ZoneSnapshot([MiniDns.Zones.ZoneBuilder.Build(file.Origin!, file.Records)]);
+    }
+
+    private static readonly MiniDns.Tsig.TsigKey NotifyKey = MiniDns.Tsig.TsigKey.Generate(WireName.Name("notify.example.test."), MiniDns.Tsig.TsigKey.HmacSha256);
+
+    [Fact]
+    public async Task An_unsigned_reply_to_a_signed_notify_is_discarded_and_the_tries_go_on()
+    {
+        // Found by attack: one forged unsigned reply (right ID and question) ended the tries for good.
+        var secondary = new KeyedSecondary(NotifyKey) { Signs = attempt => attempt > 1 };
+        await using var notify = new NotifyService([(null, new IPEndPoint(IPAddress.Parse("127.0.0.41"), 5300))], secondary,
+            new LoggerConfiguration().CreateLogger(), NotifyKey.Name, () => [NotifyKey]);
+
+        notify.Published(MiniDns.Zones.ZoneSnapshot.Empty, ExampleZone());
+
+        await WaitAsync(() => notify.Acknowledged == 1);
+        Assert.Equal(2, secondary.Told);
+        Assert.True(Assert.Single(notify.StatusOf(WireName.Name("example.test."))).Acknowledged);
+    }
+
+    [Fact]
+    public async Task A_secondary_that_never_signs_back_is_tried_again_and_said_to_answer_unsigned()
+    {
+        var secondary = new KeyedSecondary(NotifyKey) { Signs = _ => false };
+        await using var notify = new NotifyService([(null, new IPEndPoint(IPAddress.Parse("127.0.0.41"), 5300))], secondary,
+            new LoggerConfiguration().CreateLogger(), NotifyKey.Name, () => [NotifyKey]);
+
+        notify.Published(MiniDns.Zones.ZoneSnapshot.Empty, ExampleZone());
+
+        await WaitAsync(() => secondary.Told >= 2);
+        Assert.Equal(0, notify.Acknowledged);
+        await WaitAsync(() => notify.StatusOf(WireName.Name("example.test.")).Count == 1);
+        var status = Assert.Single(notify.StatusOf(WireName.Name("example.test.")));
+        Assert.False(status.Acknowledged);
+        Assert.StartsWith("answered NoError, not signed (discarded", status.Problem);
+    }
+
+    [Fact]
+    public async Task The_notify_key_added_while_the_server_runs_sends_what_waited_for_it()
+    {
+        var keys = new List<MiniDns.Tsig.TsigKey>();
+        var secondary = new KeyedSecondary(NotifyKey);
+        await using var notify = new NotifyService([(null, new IPEndPoint(IPAddress.Parse("127.0.0.41"), 5300))], secondary,
+            new LoggerConfiguration().CreateLogger(), NotifyKey.Name, () => [.. keys]);
+        var zones = ExampleZone();
+
+        notify.Published(MiniDns.Zones.ZoneSnapshot.Empty, zones);
+        await WaitAsync(() => notify.Failed == 1);
+        Assert.StartsWith("not sent: there is no key", Assert.Single(notify.StatusOf(WireName.Name("example.test."))).Problem);
+
+        keys.Add(NotifyKey);
+        notify.KeyAdded(WireName.Name("other.key."), zones);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.Equal(0, secondary.Told);
+        notify.KeyAdded(NotifyKey.Name, zones);
+        await WaitAsync(() => notify.Acknowledged == 1);
+        Assert.True(Assert.Single(notify.StatusOf(WireName.Name("example.test."))).Acknowledged);
+    }
+
+    [Fact]
+    public async Task What_secondaries_were_told_is_forgotten_once_they_or_their_zone_are_no_longer_told()
+    {
+        // Found by attack: a primary naming new name servers at each serial grew the status table without bound.
+        var secondary = new Secondary();
+        await using var notify = new NotifyService([], secondary, new LoggerConfiguration().CreateLogger(),
+            nameServers: new NotifyService.NameServers(5300, _ => false));
+        string Zone(int serial, string address) => TestZones.Example
+            .Replace("2026112701", serial.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            + $"\ntold.example.test. 300 IN A {address}\nexample.test. 300 IN NS told.example.test.\n";
+        var first = ExampleZone(Zone(1, "127.0.0.51"));
+        notify.Published(MiniDns.Zones.ZoneSnapshot.Empty, first);
+        await WaitAsync(() => notify.StatusOf(WireName.Name("example.test.")).Any(s => s.Server.Address.Equals(IPAddress.Parse("127.0.0.51"))));
+
+        var second = ExampleZone(Zone(2, "127.0.0.52"));
+        notify.Published(first, second);
+        await WaitAsync(() => notify.StatusOf(WireName.Name("example.test.")).Any(s => s.Server.Address.Equals(IPAddress.Parse("127.0.0.52"))));
+        Assert.DoesNotContain(notify.StatusOf(WireName.Name("example.test.")), s => s.Server.Address.Equals(IPAddress.Parse("127.0.0.51")));
+
+        notify.Published(second, MiniDns.Zones.ZoneSnapshot.Empty);
+        Assert.Empty(notify.StatusOf(WireName.Name("example.test.")));
+    }
+
     [Fact]
     public async Task Each_zone_is_notified_at_start_and_again_at_each_serial_change_with_its_soa_and_the_acknowledgement_is_kept()
     {
