@@ -12,7 +12,7 @@ public static class TransferRecords
     {
         var soa = Soa(zone);
         yield return soa;
-        foreach (var node in zone.Nodes)
+        foreach (var node in CanonicalOrder.Nodes(zone))
         {
             bool apex = node.Name.Length == zone.Origin.Length;
             foreach (var set in node.Sets)
