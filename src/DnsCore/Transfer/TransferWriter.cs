@@ -9,10 +9,9 @@ public readonly record struct TransferRecord(ReadOnlyMemory<byte> Owner, ushort 
 /// Writes a transfer's records (<see cref="TransferRecords"/>: AXFR, IXFR) in as many messages as they take,
 /// with their names compressed (RFC 5936 2.2). A message ends once it has passed <see cref="FullMessage"/>
 /// bytes, as NSD's do: a pointer reaches only the first 16 KB of a message, so a name further on could point
-/// only to what came before it there. A record larger than
-/// that still goes, in a message of up to 65,535 bytes. The first message carries the question as asked; the
-/// rest carry none (RFC 5936 2.2.1 allows either). <paramref name="reserve"/>: bytes each message leaves
-/// free, for a TSIG record.
+/// only to what came before it there. A record larger than that still goes, in a message of up to 65,535
+/// bytes. The first message carries the question as asked; the rest carry none (RFC 5936 2.2.1 allows
+/// either). <paramref name="reserve"/>: bytes each message leaves free, for a TSIG record.
 /// </summary>
 public sealed class TransferWriter(IEnumerable<TransferRecord> records, ushort id, ushort requestFlags, byte[] question, int reserve = 0)
 {
