@@ -56,11 +56,13 @@ public sealed class SecondaryService : IAsyncDisposable
     // however many zones we copy (a store of a thousand secondary zones all checking at start, or a hostile
     // primary of several).
     private const int TransfersAtOnce = 2;
+    private readonly OutgoingSource? _source;
     private readonly SemaphoreSlim _transferring = new(TransfersAtOnce, TransfersAtOnce);
 
-    public SecondaryService(ZoneStore store, SnapshotPublisher snapshots, FaultLog faults, ILogger log, long maxTransferSize = TransferReader.DefaultMaxSize)
+    public SecondaryService(ZoneStore store, SnapshotPublisher snapshots, FaultLog faults, ILogger log, long maxTransferSize = TransferReader.DefaultMaxSize,
+        OutgoingSource? source = null)
     {
-        (_store, _snapshots, _faults, _log, _maxTransferSize) = (store, snapshots, faults, log, maxTransferSize);
+        (_store, _snapshots, _faults, _log, _maxTransferSize, _source) = (store, snapshots, faults, log, maxTransferSize, source);
         // A zone added or removed (by minidns, through the control socket) shows in the next snapshot.
         snapshots.Published += (_, _) => Task.Run(Sync);
     }
@@ -271,6 +273,7 @@ public sealed class SecondaryService : IAsyncDisposable
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(TransferTimeout);
         using var socket = new Socket(copy.Primary.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        _source?.Bind(socket, copy.Primary.Address);
         using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token))
         {
             connecting.CancelAfter(ConnectTimeout);

@@ -12,7 +12,7 @@ namespace MiniDns.Server;
 /// framed by their length (RFC 7766). Replies the resolver does not accept (another ID or question) are
 /// skipped and the wait goes on until the timeout.
 /// </summary>
-public sealed class SocketUpstream : IUpstream
+public sealed class SocketUpstream(OutgoingSource? source = null) : IUpstream
 {
     public async Task<byte[]?> ExchangeAsync(IPEndPoint server, ReadOnlyMemory<byte> query, bool tcp, TimeSpan timeout, Func<byte[], bool> accept, CancellationToken cancel)
     {
@@ -36,10 +36,10 @@ public sealed class SocketUpstream : IUpstream
     // server ignoring what it was told; it is cut short, fails to parse, and counts as that server's failure.
     private const int MaxUdpReply = 4096;
 
-    private static async Task<byte[]?> OverUdpAsync(IPEndPoint server, ReadOnlyMemory<byte> query, Func<byte[], bool> accept, CancellationToken cancel)
+    private async Task<byte[]?> OverUdpAsync(IPEndPoint server, ReadOnlyMemory<byte> query, Func<byte[], bool> accept, CancellationToken cancel)
     {
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(server.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0));
+        socket.Bind(new IPEndPoint(source?.For(server.Address) ?? (server.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any), 0));
         // Connecting and sending a datagram never wait, so they are plain calls: the async ones cost a
         // state machine and event args per query on the miss path.
         socket.Connect(server);
@@ -63,9 +63,10 @@ public sealed class SocketUpstream : IUpstream
         }
     }
 
-    private static async Task<byte[]?> OverTcpAsync(IPEndPoint server, ReadOnlyMemory<byte> query, Func<byte[], bool> accept, CancellationToken cancel)
+    private async Task<byte[]?> OverTcpAsync(IPEndPoint server, ReadOnlyMemory<byte> query, Func<byte[], bool> accept, CancellationToken cancel)
     {
         using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        source?.Bind(socket, server.Address);
         await socket.ConnectAsync(server, cancel);
         var framed = new byte[2 + query.Length];
         BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);

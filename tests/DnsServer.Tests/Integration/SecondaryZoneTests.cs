@@ -158,6 +158,31 @@ public sealed class SecondaryZoneTests
     }
 
     [Fact]
+    public async Task Peers_on_their_own_addresses_see_our_requests_come_from_the_address_we_listen_on()
+    {
+        // Found by running two servers on 127.0.0.61 and .62: the NOTIFY left from 127.0.0.1, the kernel's
+        // choice, and the secondary refused it as not from its primary. Each side here allows the other's address alone.
+        await using var secondary = new ServerFixture { OnlyZones = [], Listen = IPAddress.Parse("127.0.0.44") };
+        await secondary.InitializeAsync();
+        await using var primary = new ServerFixture
+        {
+            OnlyZones = [("copy.test", ZoneText(100))], Listen = IPAddress.Parse("127.0.0.43"),
+            AllowTransfer = [IPNetwork.Parse("127.0.0.44/32")], Notify = [(null, secondary.EndPoint)],
+        };
+        await primary.InitializeAsync();
+        await AddSecondary(secondary, primary.EndPoint);
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Ask(secondary, "n99.copy.test.")).Answers.ARecords().Any()),
+            "the transfer from 127.0.0.44 was not allowed: " + string.Join("; ", await Status(secondary)));
+
+        // The SOA's refresh is an hour: only a NOTIFY the secondary takes as its primary's brings the edit now.
+        var added = await Control(primary, new ControlRequest { Command = ControlCommand.RecordAdd, Name = WireName.Name("new.copy.test."), Type = RecordType.A, Data = [192, 0, 2, 77] });
+        Assert.Null(added.Error);
+        Assert.True(await Within(TimeSpan.FromSeconds(5), async () => (await Ask(secondary, "new.copy.test.")).Answers.ARecords().Any()),
+            "the NOTIFY did not bring the edit: " + string.Join("; ", await Status(primary)));
+        Assert.Contains(await Status(primary), l => l.StartsWith($"notified {secondary.EndPoint} of serial", StringComparison.Ordinal) && l.EndsWith(": acknowledged", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_notify_signed_with_the_key_is_acknowledged_by_a_keyed_secondary_and_one_with_another_secret_is_not()
     {
         await using var right = new ServerFixture { OnlyZones = [] };
