@@ -29,7 +29,17 @@ public sealed class SecondaryService : IAsyncDisposable
     private static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(2), MaxInterval = TimeSpan.FromDays(1);
     private static readonly TimeSpan MinExpire = TimeSpan.FromSeconds(6), MaxExpire = TimeSpan.FromDays(100);
     private static readonly TimeSpan NotLoadedRetry = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5), IdleTimeout = TimeSpan.FromSeconds(30), TransferTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5), IdleTimeout = TimeSpan.FromSeconds(10), TransferTimeout = TimeSpan.FromMinutes(10);
+
+    // A transfer holds one of the slots (TransfersAtOnce) while it runs, so one that trickles must not keep it:
+    // past the first RateGrace it must have averaged MinRate (found by attack: two primaries sending a record
+    // every 25 s held both slots for 10 minutes at a time, and no other zone was copied). 64 KiB/s is a
+    // 512 kbit/s link; a 100 MB zone over it still takes under the 10 minutes.
+    private const int MinRate = 64 * 1024;
+    private static readonly TimeSpan RateGrace = TimeSpan.FromSeconds(15);
+
+    // How often a zone waiting for a transfer slot looks at its expire time.
+    private static readonly TimeSpan SlotWait = TimeSpan.FromSeconds(1);
 
     private sealed class Copy(SecondaryZone zone, IPEndPoint primary)
     {
@@ -39,6 +49,8 @@ public sealed class SecondaryService : IAsyncDisposable
         public SemaphoreSlim Wake { get; } = new(0, 1);
         public Task Running { get; set; } = Task.CompletedTask;
         public volatile string? Problem;
+        // What the copy is doing now, for zone status: null when it waits for its next check.
+        public volatile string? Doing;
         public DateTime? LastCheckUtc, NextCheckUtc;
     }
 
@@ -184,14 +196,29 @@ public sealed class SecondaryService : IAsyncDisposable
             Fail(copy, name, $"its key {NameText.Format(copy.Zone.Key)} is not in the store");
             return false;
         }
-        await _transferring.WaitAsync(cancel);
+        // While other zones' transfers hold the slots, this zone still expires on time (found by attack: it
+        // served on past its expire time, waiting).
+        copy.Doing = $"waiting for a transfer slot (at most {TransfersAtOnce} transfers in at once) since {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}";
         try
         {
-            return await TransferInAsync(copy, name, key, cancel);
+            while (!await _transferring.WaitAsync(SlotWait, cancel))
+            {
+                if (Timers(_store.ReadSecondarySoa(copy.Zone.Origin)).Expire is { } expire)
+                    ExpireIfDue(copy, name, expire);
+            }
+            copy.Doing = $"transferring since {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}";
+            try
+            {
+                return await TransferInAsync(copy, name, key, cancel);
+            }
+            finally
+            {
+                _transferring.Release();
+            }
         }
         finally
         {
-            _transferring.Release();
+            copy.Doing = null;
         }
     }
 
@@ -214,11 +241,16 @@ public sealed class SecondaryService : IAsyncDisposable
                 reader = await TransferAsync(copy, type = RecordType.AXFR, heldSoa, key, cancel);
             }
             long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            if (reader.Kind == TransferKind.UpToDate || held is { } ours && !SoaSerial.IsAfter(reader.Serial, ours))
+            if (KeepsOurs(reader))
+                return true;
+            // A primary current with us, or behind us (its serial not after ours, RFC 1982): ours is kept.
+            bool KeepsOurs(TransferReader answer)
             {
-                if (held is not null && reader.Serial != held)
-                    _log.Warning("Zone {Zone}: {Primary} has serial {Serial}, which is not after ours ({Ours}); ours is kept", name, copy.Zone.Primary, reader.Serial, held);
-                if (_store.MarkRefreshed(copy.Zone.Origin, now))
+                if (answer.Kind != TransferKind.UpToDate && (held is not { } ours || SoaSerial.IsAfter(answer.Serial, ours)))
+                    return false;
+                if (held is not null && answer.Serial != held)
+                    _log.Warning("Zone {Zone}: {Primary} has serial {Serial}, which is not after ours ({Ours}); ours is kept", name, copy.Zone.Primary, answer.Serial, held);
+                if (_store.MarkRefreshed(copy.Zone.Origin, DateTimeOffset.UtcNow.ToUnixTimeSeconds()))
                     _snapshots.Changed();
                 copy.Problem = null;
                 return true;
@@ -235,6 +267,9 @@ public sealed class SecondaryService : IAsyncDisposable
                 {
                     _log.Warning("Zone {Zone}: the differences from {Primary} do not fit what we hold ({Error}); asking AXFR", name, copy.Zone.Primary, FirstLine(e));
                     reader = await TransferAsync(copy, type = RecordType.AXFR, heldSoa, key, cancel);
+                    // The whole zone is held to the same rule (found by attack: a serial behind ours was stored).
+                    if (KeepsOurs(reader))
+                        return true;
                     _store.StoreWholeTransfer(copy.Zone.Origin, reader.Records, Line("whole zone", reader.Records.Count), now);
                 }
             }
@@ -287,8 +322,11 @@ public sealed class SecondaryService : IAsyncDisposable
         await socket.SendAsync(framed, SocketFlags.None, deadline.Token);
         var reader = new TransferReader(copy.Zone.Origin, id, type, type == RecordType.IXFR ? SoaSerial.Read(heldSoa!.Data) : null, key, mac, maxSize: _maxTransferSize);
         var buffer = new byte[2 + TransferWriter.MaxMessage];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!reader.Done)
         {
+            if (clock.Elapsed > RateGrace && reader.Bytes < MinRate * clock.Elapsed.TotalSeconds)
+                throw new TransferRefusedException($"the primary sent {reader.Bytes} bytes in {clock.Elapsed.TotalSeconds:0} s, less than {MinRate / 1024} KiB/s: too slow to keep a transfer slot");
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
             idle.CancelAfter(IdleTimeout);
             await ReadExactlyAsync(socket, buffer.AsMemory(0, 2), reader, idle.Token);
@@ -385,7 +423,9 @@ public sealed class SecondaryService : IAsyncDisposable
         };
         if (zone.RefreshedUnix > 0)
             lines.Add($"primary last answered at {DateTimeOffset.FromUnixTimeSeconds(zone.RefreshedUnix):yyyy-MM-ddTHH:mm:ssZ}");
-        if (copy?.NextCheckUtc is { } next)
+        if (copy?.Doing is { } doing)
+            lines.Add(doing);
+        else if (copy?.NextCheckUtc is { } next)
             lines.Add($"next check at {next:yyyy-MM-ddTHH:mm:ssZ}");
         if (copy?.Problem is { } problem)
             lines.Add($"last check failed: {problem}");

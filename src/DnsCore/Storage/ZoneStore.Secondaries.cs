@@ -100,9 +100,9 @@ public sealed partial class ZoneStore
 
     /// <summary>
     /// Applies IXFR differences to the secondary zone in one transaction: they must start at the serial it
-    /// holds, remove only records it has and add only records it lacks, and leave a zone that can be served;
-    /// else nothing is written (<see cref="ZoneStoreException"/>) and the caller transfers the whole zone.
-    /// Only the names the differences touch are rewritten.
+    /// holds, remove only records it has and add only records it lacks, and leave each name they touch as the
+    /// zone rules allow; else nothing is written (<see cref="ZoneStoreException"/>, <see cref="ZoneDataException"/>)
+    /// and the caller transfers the whole zone. Only the names the differences touch are read and rewritten.
     /// </summary>
     public void StoreIncrementalTransfer(byte[] origin, IReadOnlyList<TransferStep> steps, string line, long nowUnix)
     {
@@ -114,41 +114,59 @@ public sealed partial class ZoneStore
             uint held = (uint)doc["serial"].AsInt64;
             if (doc["records"].AsInt32 == 0 || steps.Count == 0 || steps[0].From != held)
                 throw new ZoneStoreException($"the differences start at serial {(steps.Count > 0 ? steps[0].From : 0)}, and zone {key} holds {held}");
-            var records = new Dictionary<string, ZoneRecord>(StringComparer.Ordinal);
-            foreach (var record in _blocks.ZoneRecords(key))
-                records[IdentityOf(record)] = record;
-            var touched = new HashSet<byte[]>(NameComparer.Instance);
+            // Only the names the differences touch are read and checked, as an edit's are: a one-record
+            // change to a zone of 700,000 records took 5 s of CPU and 667 MB when the whole zone was read,
+            // keyed and checked again (found by attack).
+            var names = new Dictionary<byte[], List<ZoneRecord>>(NameComparer.Instance);
+            List<ZoneRecord> Held(byte[] owner)
+            {
+                owner = DnsName.ToLowerCopy(owner);
+                if (!names.TryGetValue(owner, out var list))
+                    names[owner] = list = [.. _blocks.ReadName(key, owner)];
+                return list;
+            }
             foreach (var step in steps)
             {
                 foreach (var record in step.Removed)
                 {
-                    if (!records.Remove(IdentityOf(record)))
+                    var list = Held(record.Owner);
+                    string identity = IdentityOf(record);
+                    int at = list.FindIndex(r => IdentityOf(r) == identity);
+                    if (at < 0)
                         throw new ZoneStoreException($"the differences to serial {step.To} remove {record}, which zone {key} does not hold");
-                    touched.Add(DnsName.ToLowerCopy(record.Owner));
+                    list.RemoveAt(at);
                 }
                 foreach (var record in step.Added)
                 {
-                    if (!records.TryAdd(IdentityOf(record), record))
+                    var list = Held(record.Owner);
+                    string identity = IdentityOf(record);
+                    if (list.Exists(r => IdentityOf(r) == identity))
                         throw new ZoneStoreException($"the differences to serial {step.To} add {record}, which zone {key} holds already");
-                    touched.Add(DnsName.ToLowerCopy(record.Owner));
+                    list.Add(record with { Owner = DnsName.ToLowerCopy(record.Owner) });
                 }
             }
-            var (_, content, _) = CheckZones([new ZoneContent(origin, records.Values.ToList())])[0];
-            CheckChildZones(key, content, []);
-            var byName = content.Records.Where(r => touched.Contains(r.Owner)).GroupBy(r => r.Owner, NameComparer.Instance)
-                .ToDictionary(g => g.Key, g => (IReadOnlyList<ZoneRecord>)g.ToList(), NameComparer.Instance);
-            foreach (var name in touched)
+            var after = names.ToDictionary(n => n.Key, n => RecordEditRules.Normalise(n.Value), NameComparer.Instance);
+            var errors = after.Values.SelectMany(list => ZoneRules.CheckOwner(origin, list)).ToList();
+            if (!after.TryGetValue(origin, out var apex) || apex.Count > 0)
+                errors.AddRange(InHostedChildZones(key, origin, after));
+            else
+                errors.Add($"zone {key} has no SOA and NS records at its apex");
+            if (errors.Count > 0)
+                throw new ZoneDataException(errors);
+            int delta = 0;
+            foreach (var (owner, records) in after)
             {
-                var owner = DnsName.ToLowerCopy(name);
-                _transfers.Before(key, owner, _blocks.ReadName(key, owner));
-                _blocks.WriteName(key, owner, byName.GetValueOrDefault(name, []));
+                var before = _blocks.ReadName(key, owner);
+                delta += records.Count - before.Count;
+                _transfers.Before(key, owner, before);
+                _blocks.WriteName(key, owner, records);
                 _journal.TouchName(key, NameText.Format(owner));
             }
             doc = _zones.FindById(key);
             if (doc["expired"].IsBoolean && doc["expired"].AsBoolean)
                 _journal.TouchZone(key); // served again: read whole
             doc["serial"] = (long)steps[^1].To;
-            doc["records"] = content.Records.Count;
+            doc["records"] = doc["records"].AsInt32 + delta;
             _zones.Update(doc);
             MarkTransferred(key, line, nowUnix);
             return true;
@@ -211,6 +229,21 @@ public sealed partial class ZoneStore
 
     // A record's identity for IXFR: owner, type and data, names in the data compared without case; not the TTL
     // (RFC 1995 leaves a removed record's TTL to the sender).
+    // The records of touched names that belong to a zone of the store hosted below this one (the delegation's
+    // NS and DS and its glue excepted, which the delegation's NS set, read from the store when untouched, says).
+    private List<string> InHostedChildZones(string key, byte[] origin, Dictionary<byte[], List<ZoneRecord>> touched)
+    {
+        var children = _zones.FindAll().Select(z => ParseName(z["_id"].AsString))
+            .Where(z => z.Length > origin.Length && DnsName.IsSubdomainOf(z, origin)).ToList();
+        var below = children.Where(c => touched.Keys.Any(owner => DnsName.IsSubdomainOf(owner, c))).ToList();
+        if (below.Count == 0)
+            return [];
+        var records = touched.Values.SelectMany(r => r).ToList();
+        foreach (var cut in below.Where(c => !touched.ContainsKey(c)))
+            records.AddRange(_blocks.ReadName(key, cut));
+        return RecordEditRules.CheckChildZones(records, children);
+    }
+
     private static string IdentityOf(ZoneRecord record) =>
         $"{NameText.Format(DnsName.ToLowerCopy(record.Owner))} {record.Type} {Convert.ToHexString(RecordEditRules.SameDataKey(record.Type, record.Data))}";
 }

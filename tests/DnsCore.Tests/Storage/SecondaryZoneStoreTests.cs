@@ -89,6 +89,8 @@ public sealed class SecondaryZoneStoreTests : IDisposable
         Assert.DoesNotContain("www.copy.test. 300 IN A 192.0.2.2", Texts());
         var journal = _store.ReadJournal(Origin);
         Assert.Equal((10u, 12u), (journal[0].From, journal[^1].To));
+        Assert.Equal(5, Served().RecordCount);
+        Assert.Equal(5, _store.ListZones().Single(z => z.Origin == "copy.test.").RecordCount);
     }
 
     [Fact]
@@ -106,8 +108,28 @@ public sealed class SecondaryZoneStoreTests : IDisposable
         Assert.ThrowsAny<Exception>(() => _store.StoreIncrementalTransfer(Origin,
             [new TransferStep(10, 11, [Soa(10), new(Origin, RecordType.NS, 300, Name("ns1.copy.test."))], [Soa(11)])], "in", 2000));
 
+        // A CNAME beside the A of www: only the touched name is read, and it is judged by the zone rules.
+        Assert.Throws<ZoneDataException>(() => _store.StoreIncrementalTransfer(Origin,
+            [new TransferStep(10, 11, [Soa(10)], [Soa(11), new(Name("www.copy.test."), RecordType.CNAME, 300, Name("ns1.copy.test."))])], "in", 2000));
+
         Assert.Equal(before, Texts());
         Assert.Equal(10u, Served().Serial);
+    }
+
+    [Fact]
+    public void Differences_may_not_add_names_of_a_zone_hosted_below_but_may_add_its_delegation_and_glue()
+    {
+        _store.AddSecondaryZone(Origin, "127.0.0.5", null);
+        _store.StoreWholeTransfer(Origin, Content, "in", 1000);
+        var child = Name("sub.copy.test.");
+        _store.ImportZone(child, [new(child, RecordType.SOA, 300, Soa(1).Data), new(child, RecordType.NS, 300, Name("ns.sub.copy.test."))], replace: false);
+
+        Assert.Throws<ZoneDataException>(() => _store.StoreIncrementalTransfer(Origin, [new TransferStep(10, 11, [Soa(10)], [Soa(11), A("www.sub.copy.test.", 9)])], "in", 2000));
+        Assert.Equal(10u, Served().Serial);
+
+        _store.StoreIncrementalTransfer(Origin, [new TransferStep(10, 11, [Soa(10)], [Soa(11), new(child, RecordType.NS, 300, Name("ns.sub.copy.test."))])], "in", 2000);
+        _store.StoreIncrementalTransfer(Origin, [new TransferStep(11, 12, [Soa(11)], [Soa(12), A("ns.sub.copy.test.", 53)])], "in", 3000);
+        Assert.Contains("ns.sub.copy.test. 300 IN A 192.0.2.53", Texts());
     }
 
     [Fact]

@@ -157,6 +157,76 @@ public sealed class SecondaryZoneTests
         Assert.Empty(failed.Answers);
     }
 
+    private static async Task AddSecondary(ServerFixture secondary, string zone, IPEndPoint primary) =>
+        Assert.Null((await Control(secondary, new ControlRequest { Command = ControlCommand.ZoneAddSecondary, Name = WireName.Name(zone), Primary = primary.ToString() })).Error);
+
+    private static async Task<IReadOnlyList<string>> Status(ServerFixture server, string zone) =>
+        (await Control(server, new ControlRequest { Command = ControlCommand.ZoneStatus, Name = WireName.Name(zone) })).Lines ?? [];
+
+    private static string Version(string zone, uint serial, string records = "", uint expire = 3600) =>
+        $"$ORIGIN {zone}\n@ 60 IN SOA ns1 hostmaster {serial} 2 2 {expire} 60\n@ 60 IN NS ns1\nns1 60 IN A 192.0.2.1\n{records}";
+
+    [Fact]
+    public async Task A_whole_zone_behind_ours_sent_after_differences_that_do_not_fit_is_not_stored()
+    {
+        // Found by attack: when IXFR's differences did not fit, the AXFR asked next was stored whatever its
+        // serial, so the zone went back from 106 to 50 and our own secondaries were told they were current.
+        await using var secondary = new ServerFixture { OnlyZones = [] };
+        await secondary.InitializeAsync();
+        await using var primary = new ScriptedPrimary(IPAddress.Loopback);
+        primary.Answer = _ => ScriptedPrimary.Whole(Version("copy.test.", 106, "old 60 IN A 192.0.2.6\n"));
+        await AddSecondary(secondary, "copy.test.", primary.EndPoint);
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Ask(secondary, "old.copy.test.")).Answers.ARecords().Any()));
+
+        var soa107 = ScriptedPrimary.Whole(Version("copy.test.", 107))[0];
+        var soa106 = ScriptedPrimary.Whole(Version("copy.test.", 106))[0];
+        var ghost = new MiniDns.Zones.ZoneRecord(WireName.Name("ghost.copy.test."), RecordType.A, 60, [192, 0, 2, 99]);
+        int asked = primary.AxfrAsked;
+        primary.Answer = type => type == RecordType.IXFR ? [soa107, soa106, ghost, soa107, soa107] : ScriptedPrimary.Whole(Version("copy.test.", 50));
+
+        // The refresh is 2 s: the IXFR comes, does not fit, and the AXFR after it brings serial 50.
+        Assert.True(await Within(TimeSpan.FromSeconds(15), () => Task.FromResult(primary.AxfrAsked > asked)), "no AXFR after the differences");
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        var soa = (await Ask(secondary, "copy.test.", QueryType.SOA)).Answers.SoaRecords().Single();
+        Assert.Equal(106u, soa.Serial);
+        Assert.True((await Ask(secondary, "old.copy.test.")).Answers.ARecords().Any());
+    }
+
+    [Fact]
+    public async Task Primaries_that_trickle_lose_their_transfer_slots_and_a_zone_waiting_for_one_still_expires()
+    {
+        await using var secondary = new ServerFixture { OnlyZones = [] };
+        await secondary.InitializeAsync();
+        var dying = new ScriptedPrimary(IPAddress.Loopback) { Answer = _ => ScriptedPrimary.Whole(Version("exp.test.", 1, "www 60 IN A 192.0.2.80\n", expire: 6)) };
+        await AddSecondary(secondary, "exp.test.", dying.EndPoint);
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Ask(secondary, "www.exp.test.")).Answers.ARecords().Any()));
+
+        // Two primaries that send the SOA and then a record every 3 s take both slots; the first primary goes away.
+        await using var slow1 = new ScriptedPrimary(IPAddress.Loopback);
+        await using var slow2 = new ScriptedPrimary(IPAddress.Loopback);
+        await AddSecondary(secondary, "slow1.test.", slow1.EndPoint);
+        await AddSecondary(secondary, "slow2.test.", slow2.EndPoint);
+        Assert.True(await Within(TimeSpan.FromSeconds(10), async () =>
+            (await Status(secondary, "slow1.test.")).Any(l => l.StartsWith("transferring since", StringComparison.Ordinal))
+            && (await Status(secondary, "slow2.test.")).Any(l => l.StartsWith("transferring since", StringComparison.Ordinal))));
+        await dying.DisposeAsync();
+        var gone = Stopwatch.StartNew();
+
+        // Its expire is 6 s: SERVFAIL then, though it waits for a slot to check.
+        Assert.True(await Within(TimeSpan.FromSeconds(15), async () => (await Ask(secondary, "www.exp.test.")).Header.ResponseCode == DnsHeaderResponseCode.ServerFailure),
+            string.Join("; ", await Status(secondary, "exp.test.")));
+        Assert.True(gone.Elapsed < TimeSpan.FromSeconds(12), $"expired {gone.Elapsed.TotalSeconds:0} s after its primary went");
+
+        // A healthy zone added now is copied once the tricklers are cut for their rate.
+        await using var healthy = new ScriptedPrimary(IPAddress.Loopback) { Answer = _ => ScriptedPrimary.Whole(Version("fresh.test.", 1, "www 60 IN A 192.0.2.81\n")) };
+        await AddSecondary(secondary, "fresh.test.", healthy.EndPoint);
+        Assert.True(await Within(TimeSpan.FromSeconds(5), async () => (await Status(secondary, "fresh.test.")).Any(l => l.StartsWith("waiting for a transfer slot", StringComparison.Ordinal))),
+            string.Join("; ", await Status(secondary, "fresh.test.")));
+        Assert.True(await Within(TimeSpan.FromSeconds(45), async () => (await Ask(secondary, "www.fresh.test.")).Answers.ARecords().Any()),
+            string.Join("; ", await Status(secondary, "fresh.test.")));
+        Assert.Contains(await Status(secondary, "slow1.test."), l => l.Contains("too slow to keep a transfer slot", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Peers_on_their_own_addresses_see_our_requests_come_from_the_address_we_listen_on()
     {
