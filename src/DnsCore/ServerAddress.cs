@@ -10,20 +10,31 @@ namespace MiniDns;
 public static class ServerAddress
 {
     /// <summary>
-    /// "ADDRESS", "ADDRESS:PORT" or "[IPv6]:PORT", port 53 when not given; an IPv4-mapped address as the IPv4
-    /// one it is; false for a port 0 or an address that is not <see cref="IsUsable"/>.
+    /// "ADDRESS", "ADDRESS:PORT", "[IPv6]" or "[IPv6]:PORT", port 53 when not given; an IPv4-mapped address as
+    /// the IPv4 one it is; false for a port 0, an IPv4 address not written as four decimal numbers (127.1,
+    /// 2130706433 and 0x7f.0.0.1 are addresses to the system's parser, and a typo's to us: found by attack),
+    /// or an address that is not <see cref="IsUsable"/>.
     /// </summary>
     public static bool TryParse(string text, out IPEndPoint server)
     {
-        // A bare IPv6 address is all colons; "[…]" carries a port, which IPAddress would drop.
-        if (!text.StartsWith('[') && IPAddress.TryParse(text, out var bare)
+        // A bare IPv6 address is all colons; "[…]:PORT" carries a port, which IPAddress would drop.
+        string bracketed = text.StartsWith('[') && text.EndsWith(']') ? text[1..^1] : text;
+        if ((bracketed != text || !text.StartsWith('[')) && IPAddress.TryParse(bracketed, out var bare)
             && (bare.AddressFamily == AddressFamily.InterNetworkV6 || !text.Contains(':')))
             server = new IPEndPoint(bare, 53);
         else if (!IPEndPoint.TryParse(text, out server!) || server.Port == 0)
             return false;
+        if (server.AddressFamily == AddressFamily.InterNetwork && !IsDottedQuad(text.Split(':')[0]))
+            return false;
         var address = server.Address.IsIPv4MappedToIPv6 ? server.Address.MapToIPv4() : server.Address;
         server = new IPEndPoint(address, server.Port);
         return IsUsable(address);
+    }
+
+    private static bool IsDottedQuad(string text)
+    {
+        var parts = text.Split('.');
+        return parts.Length == 4 && parts.All(p => p.Length is >= 1 and <= 3 && p.All(char.IsAsciiDigit));
     }
 
     /// <summary>

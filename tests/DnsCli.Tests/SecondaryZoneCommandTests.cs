@@ -64,6 +64,8 @@ public sealed class SecondaryZoneCommandTests
     [InlineData("--primary", "0.0.0.0", "is not a primary's address")]
     [InlineData("--primary", "[::]:53", "is not a primary's address")]
     [InlineData("--primary", "255.255.255.255", "is not a primary's address")]
+    [InlineData("--primary", "127.1", "is not a primary's address")]
+    [InlineData("--primary", "2130706433", "is not a primary's address")]
     [InlineData("--primary", "224.0.0.1", "is not a primary's address")]
     [InlineData("--primary", "ff02::1", "is not a primary's address")]
     [InlineData("--key", "xfr.example.net", "--key is for a secondary zone")]
@@ -98,8 +100,8 @@ public sealed class SecondaryZoneCommandTests
     // Found by attack: an IPv4-mapped primary was kept as IPv6 and never reached; what was typed was echoed, not what was kept.
     [Theory]
     [InlineData("[::ffff:127.0.0.2]:5300", "127.0.0.2:5300")]
-    [InlineData("127.1", "127.0.0.1:53")]
     [InlineData("::1", "[::1]:53")]
+    [InlineData("[::1]", "[::1]:53")]
     public async Task A_primary_is_kept_and_said_as_the_address_it_is(string given, string kept)
     {
         await using var store = await StoreFolder.CreateAsync(StoreMode.Offline);

@@ -13,6 +13,7 @@ public sealed class ServerAddressTests
     [InlineData("::ffff:192.0.2.1", "192.0.2.1:53")]
     [InlineData("[::ffff:192.0.2.1]:54", "192.0.2.1:54")]
     [InlineData("127.0.0.1", "127.0.0.1:53")]
+    [InlineData("[2001:db8::1]", "[2001:db8::1]:53")]
     public void A_server_is_read_with_port_53_when_none_is_given(string text, string expected)
     {
         Assert.True(ServerAddress.TryParse(text, out var server));
@@ -33,6 +34,12 @@ public sealed class ServerAddressTests
     [InlineData("239.255.255.250:1900")]
     [InlineData("ff02::1")]
     [InlineData("[ff05::1:3]:547")]
+    [InlineData("127.1")]
+    [InlineData("2130706433")]
+    [InlineData("0x7f.0.0.1")]
+    [InlineData("127.1:53")]
+    [InlineData("[192.0.2.1]")]
+    [InlineData("[192.0.2.1]:53")]
     public void Not_an_address_or_one_no_single_server_has_is_refused(string text) =>
         Assert.False(ServerAddress.TryParse(text, out _));
 

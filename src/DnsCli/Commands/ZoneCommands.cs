@@ -82,7 +82,7 @@ public static class ZoneCommands
                 if (given.Length > 0 || result.GetValue(admin) is not null)
                     throw new CliException("a secondary zone takes its SOA and NS records from its primary: give --primary without --ns or --admin");
                 if (!ServerAddress.TryParse(from, out var endpoint))
-                    throw new CliException($"--primary '{from}' is not a primary's address (ADDRESS[:PORT], [IPv6]:PORT; not 0.0.0.0, ::, broadcast or multicast)");
+                    throw new CliException($"--primary '{from}' is not a primary's address (a.b.c.d[:PORT], IPv6, [IPv6]:PORT; not 0.0.0.0, ::, broadcast or multicast)");
                 var keyName = result.GetValue(key) is { } k ? CliInput.Name(k) : null;
                 using var secondaries = access.Open(result, create: true);
                 secondaries.AddSecondaryZone(origin, from, keyName);

@@ -31,6 +31,8 @@ public static class RecordEditRules
             throw new ZoneStoreException($"a {edit.Kind.ToString().ToLowerInvariant()} edit of {NameText.Format(edit.Owner)} needs a type and {(edit.Kind == RecordEditKind.Remove ? "at most one record" : "record data")}");
         if (edit.Kind == RecordEditKind.Remove)
             return;
+        if (edit.Ttl is { } ttl && TtlText.Refusal(ttl) is { } tooLarge)
+            throw new ZoneStoreException(tooLarge);
         if (edit.Type == RecordType.SOA)
             throw new ZoneStoreException("the SOA record is made by 'zone add' and kept by MiniDns; it cannot be added");
         if (edit.Type == 0 || RecordType.IsQuestionOnly(edit.Type!.Value))
@@ -107,6 +109,8 @@ public static class RecordEditRules
     {
         if (nameServers.Count == 0)
             throw new ZoneStoreException("a zone needs at least one name server (--ns)");
+        if (TtlText.Refusal(ttl) is { } tooLarge)
+            throw new ZoneStoreException(tooLarge);
         var soa = new List<byte>();
         soa.AddRange(nameServers[0]);
         soa.AddRange(admin);
@@ -120,7 +124,7 @@ public static class RecordEditRules
     /// <summary>
     /// A zone's records as stored: each record once (RFC 2181 5: an RRset holds no duplicates, and names in
     /// RDATA compare without case, RFC 4343) and one TTL per RRset (RFC 2181 5.2), the smallest given, which is
-    /// the one the zone builder serves.
+    /// the one the zone builder serves. A TTL with the top bit set, as a primary may send one, is 0 (RFC 2181 8).
     /// </summary>
     public static List<ZoneRecord> Normalise(IReadOnlyList<ZoneRecord> records)
     {
@@ -129,8 +133,9 @@ public static class RecordEditRules
         var ttls = new Dictionary<byte[], uint>(NameComparer.Instance);
         var seen = new HashSet<byte[]>(NameComparer.Instance);
         var kept = new List<(ZoneRecord Record, byte[] Set)>(records.Count);
-        foreach (var record in records)
+        foreach (var given in records)
         {
+            var record = given.Ttl > TtlText.MaxTtl ? given with { Ttl = 0 } : given;
             byte[] set = [(byte)(record.Type >> 8), (byte)record.Type, .. DnsName.ToLowerCopy(record.Owner)];
             ttls[set] = Math.Min(ttls.GetValueOrDefault(set, uint.MaxValue), record.Ttl);
             if (seen.Add([.. set, .. IsName(record.Type) ? DnsName.ToLowerCopy(record.Data) : record.Data]))

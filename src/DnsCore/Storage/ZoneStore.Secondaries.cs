@@ -42,7 +42,7 @@ public sealed partial class ZoneStore
         origin = DnsName.ToLowerCopy(origin);
         string key = NameText.Format(origin);
         primary = ServerAddress.TryParse(primary, out var endpoint) ? endpoint.ToString()
-            : throw new ZoneStoreException($"'{primary}' is not a primary's address (ADDRESS[:PORT], [IPv6]:PORT; not 0.0.0.0, ::, broadcast or multicast)");
+            : throw new ZoneStoreException($"'{primary}' is not a primary's address (a.b.c.d[:PORT], IPv6, [IPv6]:PORT; not 0.0.0.0, ::, broadcast or multicast)");
         string? keyId = keyName is null ? null : NameText.Format(DnsName.ToLowerCopy(keyName));
         Write(() =>
         {

@@ -297,6 +297,8 @@ public sealed partial class ZoneStore : IZoneStore
     {
         var apex = DnsName.ToLowerCopy(origin);
         string zone = NameText.Format(apex);
+        if (fields.Ttl is { } ttl && TtlText.Refusal(ttl) is { } tooLarge)
+            throw new ZoneStoreException(tooLarge);
         Write(() =>
         {
             RefuseIfSecondary(_zones.FindById(zone) ?? throw NoZone(origin));

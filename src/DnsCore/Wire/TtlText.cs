@@ -5,6 +5,12 @@ namespace MiniDns.Wire;
 /// <summary>TTLs and SOA timers: a plain number of seconds, or BIND-style units (1w2d3h4m5s).</summary>
 public static class TtlText
 {
+    /// <summary>The largest TTL (RFC 2181 8): one with the top bit set is treated as 0 when received, and refused when written.</summary>
+    public const uint MaxTtl = int.MaxValue;
+
+    /// <summary>Why <paramref name="ttl"/> cannot be a record's TTL, or null when it can.</summary>
+    public static string? Refusal(uint ttl) => ttl > MaxTtl ? $"TTL {ttl} is more than {MaxTtl}, the largest a TTL may be (RFC 2181 8)" : null;
+
     public static bool TryParse(ReadOnlySpan<char> text, out uint seconds)
     {
         seconds = 0;

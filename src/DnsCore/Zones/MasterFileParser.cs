@@ -44,6 +44,11 @@ public static class MasterFileParser
                             errors.Add($"{where}: $TTL needs one TTL");
                             continue;
                         }
+                        if (TtlText.Refusal(ttl) is { } tooLarge)
+                        {
+                            errors.Add($"{where}: {tooLarge}");
+                            continue;
+                        }
                         defaultTtl = ttl;
                         continue;
                     case "$INCLUDE":
@@ -130,6 +135,11 @@ public static class MasterFileParser
                 continue;
             }
 
+            if (ttlField is { } given && TtlText.Refusal(given) is { } refused)
+            {
+                errors.Add($"{where}: {refused}");
+                continue;
+            }
             uint? recordTtl = ttlField ?? defaultTtl ?? lastTtl;
             if (recordTtl is null && type == RecordType.SOA)
                 recordTtl = RdataCodec.ReadU32(rdata, rdata.Length - 4);

@@ -32,6 +32,19 @@ public sealed class RecordEditRulesTests
     }
 
     [Fact]
+    public void A_ttl_with_the_top_bit_set_is_refused_in_an_edit_and_is_0_when_a_primary_sends_it()
+    {
+        // RFC 2181 8 (found by attack: 4294967295 was stored and served as such).
+        var error = Assert.Throws<ZoneStoreException>(() => RecordEditRules.Apply(RecordEdit.Add(Www, RecordType.A, Address1, 2147483648), Www, Origin, []));
+        Assert.Equal("TTL 2147483648 is more than 2147483647, the largest a TTL may be (RFC 2181 8)", error.Message);
+        Assert.Throws<ZoneStoreException>(() => RecordEditRules.NewZone(Origin, [Name("ns1.example.test.")], Name("h.example.test."), uint.MaxValue, new DateOnly(2026, 12, 6)));
+        Assert.NotNull(RecordEditRules.Apply(RecordEdit.Add(Www, RecordType.A, Address1, 2147483647), Www, Origin, []));
+
+        var received = RecordEditRules.Normalise([new ZoneRecord(Www, RecordType.A, uint.MaxValue, Address1), new ZoneRecord(Www, RecordType.TXT, 2147483647, [1, 120])]);
+        Assert.Equal("www.example.test. 0 IN A 192.0.2.1\nwww.example.test. 2147483647 IN TXT \"x\"", Text(received));
+    }
+
+    [Fact]
     public void An_add_joins_the_rrset_and_its_ttl_applies_to_the_whole_set()
     {
         var existing = new[] { new ZoneRecord(Www, RecordType.A, 300, Address1) };

@@ -125,6 +125,9 @@ public sealed class MasterFileParserTests
     [InlineData("www 60 IN SOA ( ns1 h 1 2 3 4 5", "test.zone:3: '(' is never closed")]
     [InlineData("www 60 IN A 192.0.2.1 )", "test.zone:3: ')' without '('")]
     [InlineData("$INCLUDE other.zone", "test.zone:3: $INCLUDE is not supported")]
+    [InlineData("www 2147483648 IN A 192.0.2.1", "test.zone:3: TTL 2147483648 is more than 2147483647, the largest a TTL may be (RFC 2181 8)")]
+    [InlineData("www 4294967295 IN A 192.0.2.1", "test.zone:3: TTL 4294967295 is more than 2147483647")]
+    [InlineData("$TTL 4294967295", "test.zone:3: TTL 4294967295 is more than 2147483647")]
     public void Errors_name_the_file_line_and_problem(string line, string expected)
     {
         var file = Parse($"""
