@@ -231,6 +231,8 @@ public sealed partial class ZoneStore
     // (RFC 1995 leaves a removed record's TTL to the sender).
     // The records of touched names that belong to a zone of the store hosted below this one (the delegation's
     // NS and DS and its glue excepted, which the delegation's NS set, read from the store when untouched, says).
+    // The glue of the NS set as it was is judged again too: a new NS set can leave it glue of nothing (found
+    // by attack: an IXFR that renamed the child's name server kept the old glue, which a whole transfer refuses).
     private List<string> InHostedChildZones(string key, byte[] origin, Dictionary<byte[], List<ZoneRecord>> touched)
     {
         var children = _zones.FindAll().Select(z => ParseName(z["_id"].AsString))
@@ -239,8 +241,16 @@ public sealed partial class ZoneStore
         if (below.Count == 0)
             return [];
         var records = touched.Values.SelectMany(r => r).ToList();
-        foreach (var cut in below.Where(c => !touched.ContainsKey(c)))
-            records.AddRange(_blocks.ReadName(key, cut));
+        foreach (var cut in below)
+        {
+            var stored = _blocks.ReadName(key, cut); // as it was: nothing is written yet
+            if (!touched.ContainsKey(cut))
+                records.AddRange(stored);
+            var oldGlue = stored.Where(r => r.Type == RecordType.NS).Select(r => DnsName.ToLowerCopy(r.Data))
+                .Where(target => DnsName.IsSubdomainOf(target, cut) && !touched.ContainsKey(target)).Distinct(NameComparer.Instance);
+            foreach (var target in oldGlue)
+                records.AddRange(_blocks.ReadName(key, target));
+        }
         return RecordEditRules.CheckChildZones(records, children);
     }
 

@@ -130,6 +130,13 @@ public sealed class SecondaryZoneStoreTests : IDisposable
         _store.StoreIncrementalTransfer(Origin, [new TransferStep(10, 11, [Soa(10)], [Soa(11), new(child, RecordType.NS, 300, Name("ns.sub.copy.test."))])], "in", 2000);
         _store.StoreIncrementalTransfer(Origin, [new TransferStep(11, 12, [Soa(11)], [Soa(12), A("ns.sub.copy.test.", 53)])], "in", 3000);
         Assert.Contains("ns.sub.copy.test. 300 IN A 192.0.2.53", Texts());
+
+        // The delegation's name server renamed, its old glue kept: glue of nothing, inside the child's zone
+        // (found by attack: a whole transfer of the same content was refused, this was stored).
+        var before = Texts();
+        Assert.Throws<ZoneDataException>(() => _store.StoreIncrementalTransfer(Origin,
+            [new TransferStep(12, 13, [Soa(12), new(child, RecordType.NS, 300, Name("ns.sub.copy.test."))], [Soa(13), new(child, RecordType.NS, 300, Name("ns.elsewhere.test."))])], "in", 4000));
+        Assert.Equal(before, Texts());
     }
 
     [Fact]
