@@ -10,7 +10,8 @@ namespace MiniDns.Server;
 /// from a fresh port that Linux picks at random (RFC 5452 9.2), and connected to the server asked, so the
 /// kernel drops datagrams from any other address or port. TCP (after TC=1): a new connection, messages
 /// framed by their length (RFC 7766). Replies the resolver does not accept (another ID or question) are
-/// skipped and the wait goes on until the timeout.
+/// skipped and the wait goes on until the timeout. NOTIFY uses it too, with a <see cref="OutgoingSource"/>:
+/// then each socket is bound to our own listen address instead of any.
 /// </summary>
 public sealed class SocketUpstream(OutgoingSource? source = null) : IUpstream
 {

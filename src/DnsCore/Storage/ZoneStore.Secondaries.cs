@@ -227,8 +227,6 @@ public sealed partial class ZoneStore
         _zones.Update(doc);
     }
 
-    // A record's identity for IXFR: owner, type and data, names in the data compared without case; not the TTL
-    // (RFC 1995 leaves a removed record's TTL to the sender).
     // The records of touched names that belong to a zone of the store hosted below this one (the delegation's
     // NS and DS and its glue excepted, which the delegation's NS set, read from the store when untouched, says).
     // The glue of the NS set as it was is judged again too: a new NS set can leave it glue of nothing (found
@@ -254,6 +252,8 @@ public sealed partial class ZoneStore
         return RecordEditRules.CheckChildZones(records, children);
     }
 
+    // A record's identity for IXFR: owner, type and data, names in the data compared without case; not the TTL
+    // (RFC 1995 leaves a removed record's TTL to the sender).
     private static string IdentityOf(ZoneRecord record) =>
         $"{NameText.Format(DnsName.ToLowerCopy(record.Owner))} {record.Type} {Convert.ToHexString(RecordEditRules.SameDataKey(record.Type, record.Data))}";
 }
