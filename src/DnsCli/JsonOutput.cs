@@ -5,7 +5,8 @@ namespace MiniDns.Cli;
 
 /// <summary>The shapes <c>--json</c> prints, one per command, with serializers generated at build time so
 /// the CLI needs no reflection and can be published natively.</summary>
-public sealed record ZoneJson(string Zone, uint Serial, int Records);
+/// <param name="Primary">for a secondary zone, the primary it is copied from ("address:port"); else null</param>
+public sealed record ZoneJson(string Zone, uint Serial, int Records, string? Primary);
 
 public sealed record RecordJson(string Name, uint Ttl, string Type, string Data);
 

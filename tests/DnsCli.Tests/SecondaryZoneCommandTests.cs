@@ -45,7 +45,10 @@ public sealed class SecondaryZoneCommandTests
         var added = await store.RunAsync("zone", "add", "example.net", "--primary", "127.0.0.1:1", "--key", "xfr.example.net");
         Assert.True(added.ExitCode == 0, added.ToString());
         Assert.Equal("added secondary zone example.net., copied from 127.0.0.1:1; it answers SERVFAIL until the first transfer (minidns zone status example.net.)\n", added.Output);
-        Assert.Matches(@"\nexample\.net\.\s+0\s+0\n", (await store.RunAsync("zone", "list")).Output);
+        Assert.Matches(@"\nexample\.net\.\s+0\s+0\s+127\.0\.0\.1:1\n", (await store.RunAsync("zone", "list")).Output);
+        var listed = (await store.RunAsync("zone", "list", "--json")).Output;
+        Assert.Contains("\"primary\": \"127.0.0.1:1\"", listed);
+        Assert.Matches(@"cctv\.com\.\s+\d+\s+\d+\s+-\n", (await store.RunAsync("zone", "list")).Output);
 
         var edit = await store.RunAsync("record", "add", "www.example.net", "A", "192.0.2.1");
         Assert.Equal(2, edit.ExitCode);

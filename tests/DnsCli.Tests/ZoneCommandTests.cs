@@ -17,11 +17,12 @@ public sealed class ZoneCommandTests
         var table = await store.RunAsync("zone", "list");
         Assert.Equal(0, table.ExitCode);
         var lines = table.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^ZONE\s+SERIAL\s+RECORDS$", lines[0]);
-        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^cctv\.com\.\s+2026112701\s+22$"));
+        Assert.Matches(@"^ZONE\s+SERIAL\s+RECORDS\s+PRIMARY$", lines[0]);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^cctv\.com\.\s+2026112701\s+22\s+-$"));
 
         var json = JsonDocument.Parse((await store.RunAsync("zone", "list", "--json")).Output).RootElement;
         Assert.Equal(["2.0.192.in-addr.arpa.", "baidu.com.", "cctv.com."], json.EnumerateArray().Select(z => z.GetProperty("zone").GetString()));
+        Assert.All(json.EnumerateArray(), z => Assert.Equal(JsonValueKind.Null, z.GetProperty("primary").ValueKind));
     }
 
     [Theory]

@@ -45,15 +45,15 @@ public static class ZoneCommands
     private static Command List(StoreAccess access, CliContext cli)
     {
         var json = new Option<bool>("--json") { Description = "machine-readable output" };
-        var command = new Command("list", "List zones with their SOA serial and record count.\n\nExample:\n  minidns zone list --json") { json };
+        var command = new Command("list", "List zones with their SOA serial, record count and, for a secondary zone, its primary.\n\nExample:\n  minidns zone list --json") { json };
         command.SetAction(result => cli.Run(() =>
         {
             using var store = access.Open(result);
             var zones = store.ListZones();
             if (result.GetValue(json))
-                cli.WriteJson(zones.Select(z => new ZoneJson(z.Origin, z.Serial, z.RecordCount)).ToList(), JsonOutput.Readable.IReadOnlyListZoneJson);
+                cli.WriteJson(zones.Select(z => new ZoneJson(z.Origin, z.Serial, z.RecordCount, z.Primary)).ToList(), JsonOutput.Readable.IReadOnlyListZoneJson);
             else
-                TableWriter.Write(cli.Output, ["ZONE", "SERIAL", "RECORDS"], zones.Select(z => (IReadOnlyList<string>)[z.Origin, z.Serial.ToString(), z.RecordCount.ToString()]));
+                TableWriter.Write(cli.Output, ["ZONE", "SERIAL", "RECORDS", "PRIMARY"], zones.Select(z => (IReadOnlyList<string>)[z.Origin, z.Serial.ToString(), z.RecordCount.ToString(), z.Primary ?? "-"]));
             return ExitCode.Success;
         }));
         return command;
