@@ -75,7 +75,8 @@ public sealed class DnsServerHost : IAsyncDisposable
             snapshots.LoadInitial();
             log.Information("Loaded the zone snapshot in {Elapsed:0} ms", loading.Elapsed.TotalMilliseconds);
             host = new DnsServerHost(store, snapshots, counters);
-            host.Secondaries = new SecondaryService(store, snapshots, faults, log, options.MaxTransferSize, new OutgoingSource(options.Listen));
+            var source = new OutgoingSource(options.Listen);
+            host.Secondaries = new SecondaryService(store, snapshots, faults, log, options.MaxTransferSize, source);
             host.Bind(options, faults, log);
             snapshots.Start();
             var service = new ControlService(store, snapshots, counters, () => new ServerStatusInfo(
@@ -95,7 +96,7 @@ public sealed class DnsServerHost : IAsyncDisposable
             {
                 // Secondaries hear of every zone at start (a primary restarted may hold newer serials) and of each change.
                 var nameServers = options.NotifyNameServers ? new NotifyService.NameServers(options.UpstreamPort, OwnAddresses(options.Listen)) : null;
-                host.Notify = new NotifyService(options.Notify, new SocketUpstream(new OutgoingSource(options.Listen)), log, options.NotifyKey, store.ReadKeys, nameServers);
+                host.Notify = new NotifyService(options.Notify, new SocketUpstream(source), log, options.NotifyKey, store.ReadKeys, nameServers);
                 if (options.NotifyKey is { } notifyKey && !store.ReadKeys().Any(k => k.Name.AsSpan().SequenceEqual(notifyKey)))
                     log.Warning("--notify-key {Key} is not in the store: no NOTIFY goes out until it is (minidns key add)", NameText.Format(notifyKey));
                 snapshots.Published += host.Notify.Published;

@@ -13,12 +13,14 @@ namespace MiniDns.Server;
 /// </summary>
 public sealed class OutgoingSource(IReadOnlyList<IPAddress> listen)
 {
+    private readonly bool _everywhere = listen.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
+
     /// <summary>The address to bind before connecting to <paramref name="peer"/>, or null for the kernel's choice.</summary>
     public IPAddress? For(IPAddress peer)
     {
         if (peer.IsIPv4MappedToIPv6)
             peer = peer.MapToIPv4();
-        if (listen.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any)))
+        if (_everywhere)
             return null;
         return listen.FirstOrDefault(a => a.AddressFamily == peer.AddressFamily && IPAddress.IsLoopback(a) == IPAddress.IsLoopback(peer));
     }
