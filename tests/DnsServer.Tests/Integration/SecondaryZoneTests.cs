@@ -224,7 +224,9 @@ public sealed class SecondaryZoneTests
             string.Join("; ", await Status(secondary, "fresh.test.")));
         Assert.True(await Within(TimeSpan.FromSeconds(45), async () => (await Ask(secondary, "www.fresh.test.")).Answers.ARecords().Any()),
             string.Join("; ", await Status(secondary, "fresh.test.")));
-        Assert.Contains(await Status(secondary, "slow1.test."), l => l.Contains("too slow to keep a transfer slot", StringComparison.Ordinal));
+        // Whichever trickler lost its slot first (both started within a moment) says why.
+        var slow = (await Status(secondary, "slow1.test.")).Concat(await Status(secondary, "slow2.test."));
+        Assert.Contains(slow, l => l.Contains("too slow to keep a transfer slot", StringComparison.Ordinal));
     }
 
     [Fact]
