@@ -118,6 +118,27 @@ public sealed class NotifyTests
     }
 
     [Fact]
+    public async Task Minidns_key_add_of_the_notify_key_sends_the_notifies_held_back_for_it()
+    {
+        using var secondary = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var key = WireName.Name("notify.example.test.");
+        await using var primary = new ServerFixture { NotifyKey = key, Notify = [(null, (IPEndPoint)secondary.Client.LocalEndPoint!)] };
+        await primary.InitializeAsync();
+        using (var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(1.5)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await secondary.ReceiveAsync(quiet.Token));
+
+        var added = await ControlConnection.SendAsync(primary.Host.ControlPath,
+            new ControlRequest { Command = ControlCommand.KeyAdd, Name = key, Algorithm = MiniDns.Tsig.TsigKey.HmacSha256 });
+        Assert.Null(added.Error);
+
+        using var told = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var notify = await secondary.ReceiveAsync(told.Token);
+        Assert.True(NotifyMessage.HasOpcode(notify.Buffer));
+        Assert.True(MiniDns.Tsig.TsigMessage.TryFind(notify.Buffer, out var tsig, out _), "the NOTIFY is not signed");
+        Assert.Equal(key, tsig.KeyName);
+    }
+
+    [Fact]
     public async Task What_secondaries_were_told_is_forgotten_once_they_or_their_zone_are_no_longer_told()
     {
         // Found by attack: a primary naming new name servers at each serial grew the status table without bound.

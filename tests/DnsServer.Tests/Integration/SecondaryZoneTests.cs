@@ -230,6 +230,20 @@ public sealed class SecondaryZoneTests
     }
 
     [Fact]
+    public async Task A_primary_that_stops_in_the_middle_of_a_message_is_given_up_after_10_seconds()
+    {
+        await using var secondary = new ServerFixture { OnlyZones = [] };
+        await secondary.InitializeAsync();
+        await using var primary = new ScriptedPrimary(IPAddress.Loopback) { Stalls = true };
+        var asked = Stopwatch.StartNew();
+        await AddSecondary(secondary, "stall.test.", primary.EndPoint);
+
+        Assert.True(await Within(TimeSpan.FromSeconds(20), async () => (await Status(secondary, "stall.test.")).Any(l => l == "last check failed: the primary did not answer in time")),
+            string.Join("; ", await Status(secondary, "stall.test.")));
+        Assert.InRange(asked.Elapsed.TotalSeconds, 9, 16);
+    }
+
+    [Fact]
     public async Task Peers_on_their_own_addresses_see_our_requests_come_from_the_address_we_listen_on()
     {
         // Found by running two servers on 127.0.0.61 and .62: the NOTIFY left from 127.0.0.1, the kernel's

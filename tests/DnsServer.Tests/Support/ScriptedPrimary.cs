@@ -17,6 +17,9 @@ public sealed class ScriptedPrimary : IAsyncDisposable
     /// <summary>How the primary answers: given the request's type (AXFR or IXFR), the messages' records, or null to trickle.</summary>
     public Func<ushort, IReadOnlyList<ZoneRecord>?> Answer { get; set; } = _ => null;
 
+    /// <summary>Sends the start of a message and then nothing more, holding the connection open.</summary>
+    public bool Stalls { get; init; }
+
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
@@ -76,6 +79,11 @@ public sealed class ScriptedPrimary : IAsyncDisposable
                 ushort type = BinaryPrimitives.ReadUInt16BigEndian(request.AsSpan(nameEnd + 1));
                 Interlocked.Increment(ref type == RecordType.AXFR ? ref _axfr : ref _ixfr);
                 ushort id = BinaryPrimitives.ReadUInt16BigEndian(request);
+                if (Stalls)
+                {
+                    await client.SendAsync(new byte[] { 0, 100, (byte)(id >> 8), (byte)id });
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                }
                 if (Answer(type) is { } records)
                 {
                     await SendAsync(client, records, id, question);
