@@ -232,6 +232,8 @@ public sealed class NotifyTests
         await primary.InitializeAsync();
         await WaitAsync(() => primary.Host.Notify!.Failed == 1);
         await RawDns.TcpAsync(primary.EndPoint, QueryBytes.Build("example.test.", RecordType.AXFR));
+        // The server notes the transfer once its last message has gone, which the client may read first (seen in CI).
+        await WaitAsync(() => primary.Host.Transfers!.LastTransferOf(WireName.Name("example.test.")) is not null);
 
         var reply = await ControlConnection.SendAsync(primary.Host.ControlPath, new ControlRequest { Command = ControlCommand.ZoneStatus, Name = WireName.Name("example.test.") });
 
